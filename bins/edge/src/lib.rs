@@ -1,0 +1,105 @@
+//! The edge: the only HTTP entry. It speaks the app's REST API (API.md), authenticates, and
+//! turns each call into a constant number of NATS requests to the domain workers.
+
+mod auth;
+mod compose;
+pub mod error;
+mod handlers;
+pub mod health;
+mod observe;
+pub mod params;
+pub mod views;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{MethodRouter, get, post},
+};
+use mesh::Caller;
+use settings::Settings;
+
+pub use health::Probe;
+
+use crate::{auth::Verifier, error::ApiError, params::Params};
+
+/// What every handler can reach; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub caller: Caller,
+    verifier: Arc<Verifier>,
+    probes: Arc<Vec<Probe>>,
+    telemetry: telemetry::Telemetry,
+}
+
+impl AppState {
+    /// `probes` are checked by `/readyz` besides the NATS connection.
+    pub fn new(
+        settings: &Settings,
+        nats: async_nats::Client,
+        telemetry: telemetry::Telemetry,
+        mut probes: Vec<Probe>,
+    ) -> Self {
+        let caller = Caller::new(nats.clone(), settings.request_timeout());
+        probes.insert(0, Probe::nats(nats));
+        Self {
+            verifier: Arc::new(Verifier::new(caller.clone())),
+            caller,
+            probes: Arc::new(probes),
+            telemetry,
+        }
+    }
+
+    /// The signed-in user, if the request carries a token; a bad token is a 401, not anonymous.
+    pub async fn viewer(&self, params: &Params) -> Result<Option<i64>, ApiError> {
+        match params.token() {
+            Some(token) => self.verifier.verify(token).await.map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The whole HTTP surface. Every API route answers with and without its trailing slash.
+pub fn router(state: AppState, settings: &Settings) -> Router {
+    let api = [
+        ("/douyin/user/register", post(handlers::register::handle)),
+        ("/douyin/user/login", post(handlers::login::handle)),
+        ("/douyin/user", get(handlers::user_info::handle)),
+    ];
+    let mut router = Router::new();
+    for (path, route) in api {
+        router = both_slash_forms(router, path, route);
+    }
+    router
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(settings.edge.body_limit_bytes))
+        .layer(axum::middleware::from_fn(observe::observe))
+        .with_state(state)
+}
+
+fn both_slash_forms(
+    router: Router<AppState>,
+    path: &str,
+    route: MethodRouter<AppState>,
+) -> Router<AppState> {
+    router
+        .route(path, route.clone())
+        .route(&format!("{path}/"), route)
+}
+
+/// Serves `router` on `listener` until `shutdown` fires, then finishes open requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: mesh::Shutdown,
+) -> std::io::Result<()> {
+    tracing::info!(addr = ?listener.local_addr().ok(), "edge listening");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move { shutdown.wait().await })
+        .await
+}

@@ -1,0 +1,18 @@
+//! The edge as a process of its own: load settings, init telemetry, serve HTTP.
+
+use anyhow::Context;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = settings::load().context("loading settings")?;
+    let telemetry = telemetry::init("edge", &settings.telemetry);
+    // Start even while NATS is down: calls answer 503 until the connection comes up.
+    let nats = settings::connect_nats(&settings.nats, "edge", false).await?;
+    let state = edge::AppState::new(&settings, nats, telemetry, Vec::new());
+    let listener = tokio::net::TcpListener::bind(settings.edge.listen)
+        .await
+        .with_context(|| format!("binding {}", settings.edge.listen))?;
+    let shutdown = mesh::Shutdown::on_os_signals();
+    edge::serve(listener, edge::router(state, &settings), shutdown).await?;
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! The all-in-one process for a laptop: the edge and every worker, each on its own NATS
+//! connection (so each drains on its own), sharing one settings tree and one telemetry.
+
+use anyhow::Context;
+use edge::Probe;
+use fred::prelude::ClientLike;
+use settings::Settings;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = settings::load().context("loading settings")?;
+    let telemetry = telemetry::init("gophertok", &settings.telemetry);
+    let shutdown = mesh::Shutdown::on_os_signals();
+
+    let user_nats = settings::connect_nats(&settings.nats, "gophertok-user", true).await?;
+    let user = user::start(&settings, user_nats)
+        .await
+        .context("starting user worker")?;
+
+    let edge_nats = settings::connect_nats(&settings.nats, "gophertok-edge", true).await?;
+    let probes = storage_probes(&settings).await?;
+    let state = edge::AppState::new(&settings, edge_nats, telemetry, probes);
+    let listener = tokio::net::TcpListener::bind(settings.edge.listen)
+        .await
+        .with_context(|| format!("binding {}", settings.edge.listen))?;
+    edge::serve(listener, edge::router(state, &settings), shutdown.clone()).await?;
+
+    // The edge has stopped taking calls; now let the workers finish theirs.
+    user.shutdown().await;
+    Ok(())
+}
+
+/// `/readyz` of the all-in-one also answers for MySQL and Redis, which it talks to directly.
+async fn storage_probes(settings: &Settings) -> anyhow::Result<Vec<Probe>> {
+    let db = settings::connect_mysql(&settings.mysql).await?;
+    let redis = settings::connect_redis(&settings.redis).await?;
+    let mysql = Probe::new("mysql", move || {
+        let db = db.clone();
+        async move {
+            sqlx::query("SELECT 1")
+                .execute(&db)
+                .await
+                .map(drop)
+                .map_err(|err| err.to_string())
+        }
+    });
+    let redis = Probe::new("redis", move || {
+        let redis = redis.clone();
+        async move {
+            redis
+                .ping::<String>(None)
+                .await
+                .map(drop)
+                .map_err(|err| err.to_string())
+        }
+    });
+    Ok(vec![mysql, redis])
+}

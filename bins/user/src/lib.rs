@@ -1,0 +1,85 @@
+//! The user worker: accounts (register, login), batch profiles, and session tokens.
+//! `router()` is the explicit table of what it serves.
+
+pub mod error;
+mod handlers;
+pub mod lease;
+mod password;
+pub mod snowflake;
+mod store;
+pub mod tokens;
+mod validate;
+
+use std::{sync::Arc, time::Duration};
+
+use contract::user::{GetUsers, GetVerifyingKeys, Login, Register};
+use mesh::{Router, ServiceSpec, Worker};
+use settings::{Settings, UserSettings};
+use sqlx::MySqlPool;
+
+use crate::{lease::NodeLease, snowflake::Snowflake, tokens::TokenIssuer};
+
+pub struct State {
+    pub db: MySqlPool,
+    pub ids: Snowflake,
+    pub tokens: TokenIssuer,
+    pub profile_defaults: UserSettings,
+}
+
+pub fn router() -> Router<State> {
+    Router::new()
+        .route::<Register, _, _, _>(handlers::register::handle)
+        .route::<Login, _, _, _>(handlers::login::handle)
+        .route::<GetUsers, _, _, _>(handlers::get::handle)
+        .route::<GetVerifyingKeys, _, _, _>(handlers::keys::handle)
+}
+
+pub fn spec(settings: &Settings) -> ServiceSpec {
+    ServiceSpec {
+        name: contract::user::SERVICE,
+        version: env!("CARGO_PKG_VERSION"),
+        description: "accounts, profiles and session tokens",
+        concurrency: settings.worker.concurrency,
+    }
+}
+
+/// A running user worker; [`UserWorker::shutdown`] finishes in-flight requests, then gives
+/// the snowflake node id back.
+pub struct UserWorker {
+    worker: Worker,
+    state: Arc<State>,
+}
+
+/// Connects MySQL (migrating) and Redis, leases a node id, loads the signing key and serves
+/// on `nats` (give it a connection of its own: shutdown drains it).
+pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Result<UserWorker> {
+    let db = settings::connect_mysql(&settings.mysql).await?;
+    let redis = settings::connect_redis(&settings.redis).await?;
+    let ttl = Duration::from_secs(settings.user.node_lease_secs);
+    let lease = NodeLease::acquire(redis, &settings.redis.prefix, ttl).await?;
+    let tokens = TokenIssuer::load(&settings.auth, &settings.data_dir)?;
+    let state = Arc::new(State {
+        db,
+        ids: Snowflake::new(lease),
+        tokens,
+        profile_defaults: settings.user.clone(),
+    });
+    let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;
+    Ok(UserWorker { worker, state })
+}
+
+impl UserWorker {
+    pub fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+
+    pub async fn shutdown(self) {
+        self.worker.shutdown().await;
+        self.state.ids.lease().release().await;
+    }
+
+    pub async fn run_until(self, shutdown: mesh::Shutdown) {
+        shutdown.wait().await;
+        self.shutdown().await;
+    }
+}

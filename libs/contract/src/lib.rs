@@ -1,0 +1,10 @@
+//! The contract between the edge and the domain workers: subjects, request / reply types
+//! and the error carried on the wire. Nothing here knows about NATS or tokio, so any
+//! client (another language, the `nats` CLI) can be written from these types alone.
+
+pub mod error;
+pub mod rpc;
+pub mod user;
+
+pub use error::{ErrorKind, ServiceError};
+pub use rpc::Rpc;

@@ -1,0 +1,132 @@
+//! Typed requests to workers: the request type picks the subject and the reply type, errors
+//! come back from the service headers, and the current trace context travels along.
+
+use std::time::Duration;
+
+use async_nats::{HeaderMap, client::RequestErrorKind, connection::State};
+use bytes::Bytes;
+use contract::{ErrorKind, Rpc, ServiceError};
+
+use crate::{ERROR_CODE_HEADER, ERROR_HEADER};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// The worker answered with an error.
+    #[error("{0}")]
+    Service(ServiceError),
+    /// Nobody serves the subject (no worker running).
+    #[error("no responders on {0}")]
+    NoResponders(&'static str),
+    /// A worker took the request but did not answer in time.
+    #[error("request to {0} timed out")]
+    Timeout(&'static str),
+    /// This process is not connected to NATS right now.
+    #[error("not connected to NATS")]
+    Disconnected,
+    /// The request could not be sent, or the reply could not be read.
+    #[error("{0}")]
+    Transport(String),
+}
+
+impl From<CallError> for ServiceError {
+    fn from(err: CallError) -> Self {
+        match err {
+            CallError::Service(err) => err,
+            CallError::NoResponders(_) | CallError::Disconnected => {
+                ServiceError::unavailable("service unavailable, try again later")
+            }
+            CallError::Timeout(_) => ServiceError::timeout("service timed out, try again later"),
+            CallError::Transport(message) => ServiceError::internal(message),
+        }
+    }
+}
+
+/// A NATS client and the timeout to use for every call.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub client: async_nats::Client,
+    pub timeout: Duration,
+}
+
+impl Caller {
+    pub fn new(client: async_nats::Client, timeout: Duration) -> Self {
+        Self { client, timeout }
+    }
+
+    pub async fn call<R: Rpc>(&self, request: &R) -> Result<R::Reply, CallError> {
+        call(&self.client, request, self.timeout).await
+    }
+}
+
+/// Sends `request` to `R::SUBJECT` and waits at most `timeout` for the typed reply.
+pub async fn call<R: Rpc>(
+    client: &async_nats::Client,
+    request: &R,
+    timeout: Duration,
+) -> Result<R::Reply, CallError> {
+    // While disconnected the client would buffer the request until the timeout: say so at once.
+    if client.connection_state() != State::Connected {
+        return Err(CallError::Disconnected);
+    }
+    let payload = serde_json::to_vec(request)
+        .map_err(|err| CallError::Transport(format!("encoding {}: {err}", R::SUBJECT)))?;
+    let mut headers = HeaderMap::new();
+    crate::trace::inject_current(&mut headers);
+    let message = client
+        .send_request(
+            R::SUBJECT,
+            async_nats::Request::new()
+                .payload(Bytes::from(payload))
+                .headers(headers)
+                .timeout(Some(timeout)),
+        )
+        .await
+        .map_err(|err| match err.kind() {
+            RequestErrorKind::NoResponders => CallError::NoResponders(R::SUBJECT),
+            RequestErrorKind::TimedOut => CallError::Timeout(R::SUBJECT),
+            _ => CallError::Transport(format!("request to {}: {err}", R::SUBJECT)),
+        })?;
+    if let Some(err) = service_error(message.headers.as_ref()) {
+        return Err(CallError::Service(err));
+    }
+    serde_json::from_slice(&message.payload)
+        .map_err(|err| CallError::Transport(format!("decoding reply of {}: {err}", R::SUBJECT)))
+}
+
+/// The error carried in a reply's service headers, if there is one.
+fn service_error(headers: Option<&HeaderMap>) -> Option<ServiceError> {
+    let headers = headers?;
+    let code = headers
+        .get(ERROR_CODE_HEADER)?
+        .as_str()
+        .trim()
+        .parse::<u16>();
+    let message = headers
+        .get(ERROR_HEADER)
+        .map(|value| value.as_str().to_owned())
+        .unwrap_or_default();
+    let kind = code.map_or(ErrorKind::Internal, ErrorKind::from_code);
+    Some(ServiceError::new(kind, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_without_error_headers_are_successes() {
+        assert_eq!(service_error(None), None);
+        assert_eq!(service_error(Some(&HeaderMap::new())), None);
+    }
+
+    #[test]
+    fn error_headers_become_service_errors() {
+        let mut headers = HeaderMap::new();
+        headers.insert(ERROR_HEADER, "no such user");
+        headers.insert(ERROR_CODE_HEADER, "404");
+        assert_eq!(
+            service_error(Some(&headers)),
+            Some(ServiceError::not_found("no such user"))
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! The NATS runtime every worker and the edge stand on: serve a [`Router`] of typed handlers
+//! on the NATS service API, make typed [`call`]s, carry W3C trace context in headers and shut
+//! down gracefully.
+
+mod call;
+mod router;
+mod serve;
+mod shutdown;
+pub mod trace;
+
+pub use call::{CallError, Caller, call};
+pub use router::Router;
+pub use serve::{ServiceSpec, StartError, Worker, start};
+pub use shutdown::Shutdown;
+
+/// Header names of the NATS service API error convention.
+pub const ERROR_HEADER: &str = "Nats-Service-Error";
+pub const ERROR_CODE_HEADER: &str = "Nats-Service-Error-Code";

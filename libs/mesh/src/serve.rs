@@ -1,0 +1,192 @@
+//! Serving a [`Router`] on the NATS service API: one endpoint per route in the service's
+//! queue group (so instances share the load and answer `$SRV.PING|INFO|STATS`), a per-worker
+//! concurrency limit, and a graceful stop that finishes in-flight requests before draining.
+
+use std::{panic::AssertUnwindSafe, sync::Arc, time::Instant};
+
+use async_nats::service::{self, ServiceExt};
+use contract::{ErrorKind, ServiceError};
+use futures::{FutureExt, StreamExt};
+use tokio::{sync::Semaphore, task::JoinSet};
+use tracing::Instrument;
+
+use crate::router::{Handler, Router};
+
+/// How a worker presents itself on the service API.
+#[derive(Debug, Clone)]
+pub struct ServiceSpec {
+    pub name: &'static str,
+    pub version: &'static str,
+    pub description: &'static str,
+    /// Requests handled at once by this instance; more wait in the NATS subscription.
+    pub concurrency: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("starting NATS service {name}: {source}")]
+    Service {
+        name: &'static str,
+        source: async_nats::Error,
+    },
+    #[error("flushing subscriptions: {0}")]
+    Flush(#[from] async_nats::client::FlushError),
+}
+
+/// A running worker. Stop it with [`Worker::shutdown`], or it stops when dropped (abruptly).
+pub struct Worker {
+    client: async_nats::Client,
+    service: service::Service,
+    loops: JoinSet<()>,
+    permits: Arc<Semaphore>,
+    concurrency: usize,
+}
+
+/// Registers every route of `router` and starts taking requests. When this returns, the
+/// subscriptions are known to the server: a request sent now will be served.
+pub async fn start<S: Send + Sync + 'static>(
+    client: async_nats::Client,
+    spec: ServiceSpec,
+    router: Router<S>,
+    state: Arc<S>,
+) -> Result<Worker, StartError> {
+    let service_error = |source| StartError::Service {
+        name: spec.name,
+        source,
+    };
+    let service = client
+        .service_builder()
+        .description(spec.description)
+        .start(spec.name, spec.version)
+        .await
+        .map_err(service_error)?;
+    let concurrency = spec.concurrency.max(1);
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let mut loops = JoinSet::new();
+    for route in router.routes {
+        let endpoint = service
+            .endpoint_builder()
+            .name(route.name)
+            .add(route.subject)
+            .await
+            .map_err(service_error)?;
+        let ctx = EndpointCtx {
+            subject: route.subject,
+            handler: route.handler,
+            state: Arc::clone(&state),
+            permits: Arc::clone(&permits),
+        };
+        loops.spawn(endpoint_loop(endpoint, ctx));
+    }
+    client.flush().await?;
+    tracing::info!(service = spec.name, concurrency, "worker serving");
+    Ok(Worker {
+        client,
+        service,
+        loops,
+        permits,
+        concurrency,
+    })
+}
+
+impl Worker {
+    /// Serves until `shutdown` fires, then stops gracefully.
+    pub async fn run_until(self, shutdown: crate::Shutdown) {
+        shutdown.wait().await;
+        self.shutdown().await;
+    }
+
+    /// Stops taking requests, finishes those in flight (and those already delivered to this
+    /// instance), then drains the connection so replies are flushed before it closes.
+    pub async fn shutdown(mut self) {
+        if let Err(err) = self.service.stop().await {
+            tracing::warn!(error = %err, "stopping service");
+        }
+        while self.loops.join_next().await.is_some() {}
+        // Every request task holds a permit: owning them all means none is in flight.
+        let _all = self.permits.acquire_many(self.concurrency as u32).await;
+        if let Err(err) = self.client.drain().await {
+            tracing::warn!(error = %err, "draining NATS connection");
+        }
+    }
+}
+
+struct EndpointCtx<S> {
+    subject: &'static str,
+    handler: Handler<S>,
+    state: Arc<S>,
+    permits: Arc<Semaphore>,
+}
+
+async fn endpoint_loop<S: Send + Sync + 'static>(
+    mut endpoint: service::endpoint::Endpoint,
+    ctx: EndpointCtx<S>,
+) {
+    while let Some(request) = endpoint.next().await {
+        let Ok(permit) = Arc::clone(&ctx.permits).acquire_owned().await else {
+            return;
+        };
+        let span = tracing::info_span!("nats.handle", subject = ctx.subject);
+        crate::trace::adopt_parent(&span, request.message.headers.as_ref());
+        let handler = Arc::clone(&ctx.handler);
+        let state = Arc::clone(&ctx.state);
+        let subject = ctx.subject;
+        tokio::spawn(
+            async move {
+                handle(request, handler, state, subject).await;
+                drop(permit);
+            }
+            .instrument(span),
+        );
+    }
+}
+
+async fn handle<S>(
+    request: service::Request,
+    handler: Handler<S>,
+    state: Arc<S>,
+    subject: &'static str,
+) {
+    let started = Instant::now();
+    metrics::gauge!("mesh_in_flight", "subject" => subject).increment(1.0);
+    // A panicking handler answers "internal error" instead of leaving the caller to time out.
+    let result = AssertUnwindSafe(handler(state, request.message.payload.clone()))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| Err(ServiceError::internal("handler panicked")));
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(err) => outcome_label(err.kind),
+    };
+    let reply = result.map_err(|err| to_wire(subject, err));
+    if let Err(err) = request.respond(reply).await {
+        tracing::warn!(error = %err, "sending reply");
+    }
+    metrics::gauge!("mesh_in_flight", "subject" => subject).decrement(1.0);
+    metrics::counter!("mesh_requests_total", "subject" => subject, "outcome" => outcome)
+        .increment(1);
+    metrics::histogram!("mesh_request_duration_seconds", "subject" => subject)
+        .record(started.elapsed().as_secs_f64());
+}
+
+/// Internal details are logged here and never leave the worker.
+fn to_wire(subject: &str, err: ServiceError) -> service::error::Error {
+    let status = if err.kind == ErrorKind::Internal {
+        tracing::error!(subject, error = %err.message, "request failed");
+        "internal error".to_owned()
+    } else {
+        tracing::debug!(subject, error = %err, "request rejected");
+        err.message
+    };
+    service::error::Error {
+        status,
+        code: usize::from(err.kind.code()),
+    }
+}
+
+fn outcome_label(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Internal | ErrorKind::Unavailable | ErrorKind::Timeout => "error",
+        _ => "rejected",
+    }
+}

@@ -1,0 +1,138 @@
+//! Builders of the clients the settings configure. Each fails fast with a message that names
+//! what it could not reach.
+
+use std::{str::FromStr, time::Duration};
+
+use fred::prelude::{ClientLike, ReconnectPolicy};
+use sqlx::{
+    ConnectOptions, Connection, Executor, MySqlPool,
+    mysql::{MySqlConnectOptions, MySqlPoolOptions},
+};
+
+use crate::{MIGRATOR, MysqlSettings, NatsSettings, RedisSettings};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("NATS at {url}: {source}")]
+    Nats {
+        url: String,
+        source: async_nats::ConnectError,
+    },
+    #[error("MySQL at {url}: {source}")]
+    Mysql { url: String, source: sqlx::Error },
+    #[error("MySQL migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("Redis at {url}: {source}")]
+    Redis {
+        url: String,
+        source: fred::error::Error,
+    },
+}
+
+/// Connects to NATS. With `wait == false` the client connects in the background and keeps
+/// retrying (the edge must start, and recover, while NATS is down); otherwise the first
+/// connection must succeed. Either way it reconnects forever after a loss.
+pub async fn connect_nats(
+    settings: &NatsSettings,
+    name: &str,
+    wait: bool,
+) -> Result<async_nats::Client, ClientError> {
+    let mut options = async_nats::ConnectOptions::new()
+        .name(name)
+        .max_reconnects(None)
+        .connection_timeout(Duration::from_secs(3))
+        .reconnect_delay_callback(|attempts| {
+            Duration::from_millis((100 * attempts as u64).min(2_000))
+        });
+    if !wait {
+        options = options.retry_on_initial_connect();
+    }
+    options
+        .connect(settings.url.as_str())
+        .await
+        .map_err(|source| ClientError::Nats {
+            url: settings.url.clone(),
+            source,
+        })
+}
+
+/// Connects to MySQL, creates the configured database if it is missing and applies the
+/// migrations (under the migrator's lock, so concurrent start-ups are safe).
+pub async fn connect_mysql(settings: &MysqlSettings) -> Result<MySqlPool, ClientError> {
+    let mysql_error = |source| ClientError::Mysql {
+        url: redact(&settings.url),
+        source,
+    };
+    let options = MySqlConnectOptions::from_str(&settings.url)
+        .map_err(mysql_error)?
+        .log_statements(tracing::log::LevelFilter::Trace);
+    if let Some(database) = options.get_database().map(str::to_owned) {
+        create_database(options.clone().database(""), &database)
+            .await
+            .map_err(mysql_error)?;
+    }
+    let pool = MySqlPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .map_err(mysql_error)?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+async fn create_database(server: MySqlConnectOptions, database: &str) -> Result<(), sqlx::Error> {
+    let mut conn = server.connect().await?;
+    let name = database.replace('`', "``");
+    conn.execute(
+        format!("CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+            .as_str(),
+    )
+    .await?;
+    conn.close().await
+}
+
+/// Connects to Redis; the client reconnects by itself after a loss.
+pub async fn connect_redis(settings: &RedisSettings) -> Result<fred::prelude::Client, ClientError> {
+    let redis_error = |source| ClientError::Redis {
+        url: redact(&settings.url),
+        source,
+    };
+    let config = fred::prelude::Config::from_url(&settings.url).map_err(redis_error)?;
+    let client = fred::types::Builder::from_config(config)
+        .with_connection_config(|conn| {
+            conn.connection_timeout = Duration::from_secs(3);
+            conn.internal_command_timeout = Duration::from_secs(5);
+        })
+        .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
+        .build()
+        .map_err(redis_error)?;
+    client.init().await.map_err(redis_error)?;
+    Ok(client)
+}
+
+/// The URL without its password, fit for an error message.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{}@{}", &url[..scheme + 3], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_error_messages() {
+        assert_eq!(
+            redact("mysql://root:secret@db:3306/x"),
+            "mysql://root@db:3306/x"
+        );
+        assert_eq!(redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    }
+}

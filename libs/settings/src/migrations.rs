@@ -1,0 +1,33 @@
+//! The MySQL schema, embedded in every binary so a deployed worker needs no files beside it.
+//! sqlx's MySQL migrator holds `GET_LOCK` while it runs, so instances that start together
+//! apply each migration once. Add new files here in order; never edit an applied one.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+macro_rules! migration {
+    ($version:literal, $name:literal) => {
+        Migration::new(
+            $version,
+            Cow::Borrowed($name),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!(concat!(
+                "../../../sql/mysql/",
+                stringify!($version),
+                "_",
+                $name,
+                ".sql"
+            ))),
+            false,
+        )
+    };
+}
+
+/// Every migration of `sql/mysql/`, applied at start-up by [`crate::connect_mysql`].
+pub static MIGRATOR: std::sync::LazyLock<Migrator> = std::sync::LazyLock::new(|| Migrator {
+    migrations: Cow::Owned(vec![migration!(1, "users")]),
+    ignore_missing: true,
+    locking: true,
+    no_tx: false,
+});

@@ -1,0 +1,212 @@
+//! The settings tree. Every default points at loopback, so a laptop needs no config at all.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use serde::{Deserialize, Serialize};
+
+use crate::SettingsError;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Where state that belongs to this host lives (e.g. the generated token signing key).
+    pub data_dir: PathBuf,
+    pub nats: NatsSettings,
+    pub mysql: MysqlSettings,
+    pub redis: RedisSettings,
+    pub edge: EdgeSettings,
+    pub auth: AuthSettings,
+    pub user: UserSettings,
+    pub worker: WorkerSettings,
+    pub telemetry: TelemetrySettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NatsSettings {
+    pub url: String,
+    /// How long a call to a worker may take before the edge answers 504.
+    pub request_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MysqlSettings {
+    /// The database in the URL is created at start-up when missing.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RedisSettings {
+    pub url: String,
+    /// Prefix of every key, so several deployments (or tests) can share one Redis.
+    pub prefix: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EdgeSettings {
+    pub listen: SocketAddr,
+    /// Largest request body outside uploads; larger answers 413.
+    pub body_limit_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    /// PKCS#8 PEM of the Ed25519 signing key; when unset, one is created in `data_dir/keys`.
+    pub private_key_path: Option<PathBuf>,
+    pub issuer: String,
+    pub audience: String,
+    pub token_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserSettings {
+    pub default_avatar: String,
+    pub default_background_image: String,
+    pub default_signature: String,
+    /// Lifetime of a snowflake node-id lease in Redis; renewed at a third of it.
+    pub node_lease_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WorkerSettings {
+    /// Requests one worker instance handles at once.
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TelemetrySettings {
+    /// `tracing` filter directives, e.g. `info,edge=debug`; `RUST_LOG` overrides it.
+    pub log_filter: String,
+    /// `text` or `json`.
+    pub log_format: String,
+}
+
+impl Default for NatsSettings {
+    fn default() -> Self {
+        Self {
+            url: "nats://127.0.0.1:4222".into(),
+            request_timeout_ms: 5_000,
+        }
+    }
+}
+
+impl Default for MysqlSettings {
+    fn default() -> Self {
+        Self {
+            url: "mysql://root@127.0.0.1:3306/gophertok".into(),
+            max_connections: 16,
+        }
+    }
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self {
+            url: "redis://127.0.0.1:6379".into(),
+            prefix: "gt:".into(),
+        }
+    }
+}
+
+impl Default for EdgeSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            body_limit_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            private_key_path: None,
+            issuer: "gophertok".into(),
+            audience: "gophertok-app".into(),
+            token_ttl_secs: 7 * 24 * 3600,
+        }
+    }
+}
+
+impl Default for UserSettings {
+    fn default() -> Self {
+        Self {
+            default_avatar: "http://127.0.0.1:8080/static/avatar.png".into(),
+            default_background_image: "http://127.0.0.1:8080/static/background.png".into(),
+            default_signature: "This user has not written a signature yet.".into(),
+            node_lease_secs: 30,
+        }
+    }
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self { concurrency: 256 }
+    }
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            log_filter: "info".into(),
+            log_format: "text".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Rejects values that would only fail later, far from their cause.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let invalid = |message: &str| Err(SettingsError::Invalid(message.to_owned()));
+        if self.nats.url.is_empty() {
+            return invalid("nats.url is empty");
+        }
+        if self.nats.request_timeout_ms == 0 {
+            return invalid("nats.request_timeout_ms must be above 0");
+        }
+        if !self.mysql.url.starts_with("mysql://") && !self.mysql.url.starts_with("mariadb://") {
+            return invalid("mysql.url must start with mysql://");
+        }
+        if !self.redis.url.starts_with("redis://") {
+            return invalid("redis.url must start with redis://");
+        }
+        if self.auth.token_ttl_secs == 0 || self.auth.issuer.is_empty() {
+            return invalid("auth.token_ttl_secs must be above 0 and auth.issuer set");
+        }
+        if self.user.node_lease_secs < 3 {
+            return invalid("user.node_lease_secs must be at least 3");
+        }
+        if !matches!(self.telemetry.log_format.as_str(), "text" | "json") {
+            return invalid("telemetry.log_format must be text or json");
+        }
+        Ok(())
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.nats.request_timeout_ms)
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("var/data"),
+            nats: NatsSettings::default(),
+            mysql: MysqlSettings::default(),
+            redis: RedisSettings::default(),
+            edge: EdgeSettings::default(),
+            auth: AuthSettings::default(),
+            user: UserSettings::default(),
+            worker: WorkerSettings::default(),
+            telemetry: TelemetrySettings::default(),
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Process-wide telemetry: `tracing` logs (text or JSON lines), OpenTelemetry
+//! spans with W3C trace-context propagation, and a Prometheus metrics recorder. Initialising
+//! twice (several components in one process, or many tests) is harmless: the first wins.
+
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::{propagation::TraceContextPropagator, trace::SdkTracerProvider};
+use settings::TelemetrySettings;
+use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
+
+/// Handles that outlive initialisation: the metrics renderer for `/metrics`.
+#[derive(Clone)]
+pub struct Telemetry {
+    pub metrics: PrometheusHandle,
+}
+
+static TELEMETRY: OnceLock<Telemetry> = OnceLock::new();
+
+/// Installs logging, tracing and metrics once per process and returns the shared handles.
+pub fn init(service: &'static str, settings: &TelemetrySettings) -> Telemetry {
+    TELEMETRY
+        .get_or_init(|| {
+            init_tracing(service, settings);
+            Telemetry {
+                metrics: init_metrics(),
+            }
+        })
+        .clone()
+}
+
+fn init_tracing(service: &'static str, settings: &TelemetrySettings) {
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    // Spans get real trace and span ids so they propagate across NATS hops and show in logs;
+    // an exporter (OTLP) plugs into this provider where a collector exists.
+    let provider = SdkTracerProvider::builder().build();
+    let tracer = provider.tracer(service);
+    opentelemetry::global::set_tracer_provider(provider);
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&settings.log_filter))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let otel = tracing_opentelemetry::layer().with_tracer(tracer);
+    let json = settings.log_format == "json";
+    let text_logs = (!json).then(|| {
+        tracing_subscriber::fmt::layer().with_ansi(std::env::var_os("NO_COLOR").is_none())
+    });
+    let json_logs = json.then(|| tracing_subscriber::fmt::layer().json());
+    // A test harness may have installed a subscriber already; keeping it is fine.
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(otel)
+        .with(text_logs)
+        .with(json_logs)
+        .try_init();
+}
+
+fn init_metrics() -> PrometheusHandle {
+    let builder = PrometheusBuilder::new();
+    match builder.install_recorder() {
+        Ok(handle) => handle,
+        // Another recorder is installed (not by us): render an empty, private one.
+        Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_recorded_after_init_are_rendered() {
+        let telemetry = init("test", &TelemetrySettings::default());
+        metrics::counter!("telemetry_selftest_total").increment(2);
+        let text = telemetry.metrics.render();
+        assert!(text.contains("telemetry_selftest_total 2"), "{text}");
+    }
+}

@@ -1,0 +1,69 @@
+//! Real servers for tests: a nats-server per test on a free port with its own store
+//! directory, a fresh MySQL database with the migrations applied, a unique Redis key prefix,
+//! and [`Settings`] that point at all of them.
+
+mod mysql;
+mod nats;
+
+pub use mysql::TestDb;
+pub use nats::NatsServer;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use settings::Settings;
+
+/// A name no other test (in this or a concurrent test process) is using.
+pub fn unique_name(prefix: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "{prefix}{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Everything a service test needs, torn down when dropped (the database stays; `.ci/gt
+/// test` removes `gt_test_*` databases before each run).
+pub struct TestEnv {
+    pub nats: NatsServer,
+    pub db: TestDb,
+    pub settings: Settings,
+    pub data_dir: tempfile::TempDir,
+}
+
+impl TestEnv {
+    pub async fn start() -> anyhow::Result<Self> {
+        let nats = NatsServer::start().await?;
+        let db = TestDb::create().await?;
+        let data_dir = tempfile::tempdir()?;
+        let mut settings = Settings::default();
+        settings.nats.url = nats.url();
+        settings.nats.request_timeout_ms = 5_000;
+        settings.mysql.url = db.url.clone();
+        settings.mysql.max_connections = 8;
+        settings.redis.url = redis_url();
+        settings.redis.prefix = format!("{}:", unique_name("gt_test_"));
+        settings.data_dir = data_dir.path().to_path_buf();
+        settings.worker.concurrency = 64;
+        Ok(Self {
+            nats,
+            db,
+            settings,
+            data_dir,
+        })
+    }
+
+    /// A NATS connection to this test's server.
+    pub async fn nats_client(&self) -> anyhow::Result<async_nats::Client> {
+        Ok(async_nats::connect(self.nats.url()).await?)
+    }
+}
+
+/// The Redis the tests share (keys are told apart by prefix): `GOPHERTOK_TEST_REDIS_URL`.
+pub fn redis_url() -> String {
+    std::env::var("GOPHERTOK_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}

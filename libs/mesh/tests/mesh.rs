@@ -2,6 +2,9 @@
 //! headers, timeouts, no responders, queue groups, discovery, concurrency limits, trace
 //! context and graceful shutdown.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::{
     sync::{
         Arc,

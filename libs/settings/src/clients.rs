@@ -77,8 +77,35 @@ pub async fn connect_mysql(settings: &MysqlSettings) -> Result<MySqlPool, Client
         .connect_with(options)
         .await
         .map_err(mysql_error)?;
-    MIGRATOR.run(&pool).await?;
+    migrate(&pool).await?;
     Ok(pool)
+}
+
+/// Applies the migrations while holding a named lock, so instances that start together
+/// apply each one once. (sqlx's own lock asks `GET_LOCK(name, -1)`, which MariaDB answers
+/// at once without waiting — so we take the lock ourselves, with a real timeout.)
+async fn migrate(pool: &MySqlPool) -> Result<(), ClientError> {
+    let mut conn = pool.acquire().await.map_err(mysql_lock_error)?;
+    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK('gophertok_migrations', 120)")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(mysql_lock_error)?;
+    if got != Some(1) {
+        return Err(ClientError::Migrate(sqlx::migrate::MigrateError::Execute(
+            sqlx::Error::Protocol("timed out waiting for the migration lock".into()),
+        )));
+    }
+    let result = MIGRATOR.run_direct(&mut *conn).await;
+    let released = sqlx::query("SELECT RELEASE_LOCK('gophertok_migrations')")
+        .execute(&mut *conn)
+        .await;
+    result?;
+    released.map_err(mysql_lock_error)?;
+    Ok(())
+}
+
+fn mysql_lock_error(source: sqlx::Error) -> ClientError {
+    ClientError::Migrate(sqlx::migrate::MigrateError::Execute(source))
 }
 
 async fn create_database(server: MySqlConnectOptions, database: &str) -> Result<(), sqlx::Error> {

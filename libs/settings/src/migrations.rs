@@ -1,5 +1,5 @@
 //! The MySQL schema, embedded in every binary so a deployed worker needs no files beside it.
-//! sqlx's MySQL migrator holds `GET_LOCK` while it runs, so instances that start together
+//! [`crate::connect_mysql`] runs them under a named lock, so instances that start together
 //! apply each migration once. Add new files here in order; never edit an applied one.
 
 use std::borrow::Cow;
@@ -28,6 +28,7 @@ macro_rules! migration {
 pub static MIGRATOR: std::sync::LazyLock<Migrator> = std::sync::LazyLock::new(|| Migrator {
     migrations: Cow::Owned(vec![migration!(1, "users")]),
     ignore_missing: true,
-    locking: true,
+    // Locked by `connect_mysql` instead: sqlx's lock does not wait on MariaDB.
+    locking: false,
     no_tx: false,
 });

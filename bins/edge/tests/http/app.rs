@@ -1,0 +1,110 @@
+//! A running edge + user worker for one test, and helpers to read the JSON answers.
+
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+use settings::Settings;
+use testkit::TestEnv;
+
+pub struct App {
+    pub env: TestEnv,
+    pub base: String,
+    pub http: reqwest::Client,
+    _user: user::UserWorker,
+    shutdown: mesh::Shutdown,
+}
+
+impl App {
+    pub async fn start() -> App {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with settings adjusted by `tweak` (e.g. a lower body limit).
+    pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> App {
+        let mut env = TestEnv::start().await.expect("test servers");
+        tweak(&mut env.settings);
+        let quiet = settings::TelemetrySettings {
+            log_filter: "warn".into(),
+            ..Default::default()
+        };
+        let telemetry = telemetry::init("edge-test", &quiet);
+        let user_nats = env.nats_client().await.expect("nats");
+        let user = user::start(&env.settings, user_nats)
+            .await
+            .expect("user worker");
+        let nats = settings::connect_nats(&env.settings.nats, "edge", true)
+            .await
+            .expect("edge nats");
+        let state = edge::AppState::new(&env.settings, nats, telemetry, Vec::new());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let shutdown = mesh::Shutdown::new();
+        let router = edge::router(state, &env.settings);
+        tokio::spawn(edge::serve(listener, router, shutdown.clone()));
+        App {
+            env,
+            base,
+            http: reqwest::Client::new(),
+            _user: user,
+            shutdown,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Registers through the API and returns (user_id, token).
+    pub async fn register(&self, username: &str, password: &str) -> (i64, String) {
+        let response = self
+            .http
+            .post(self.url("/douyin/user/register/"))
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        let body = ok_json(response).await;
+        (
+            body["user_id"].as_i64().unwrap(),
+            body["token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub async fn get(&self, path_and_query: &str) -> Response {
+        self.http
+            .get(self.url(path_and_query))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+    }
+}
+
+/// Asserts a 200 with `status_code` 0 and returns the body.
+pub async fn ok_json(response: Response) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status_code"], 0, "{body}");
+    assert!(body["status_msg"].is_string(), "{body}");
+    body
+}
+
+/// Asserts the failure shape of API.md: the given status, a JSON body with a non-zero
+/// `status_code` and a readable `status_msg`. Returns the message.
+pub async fn error_json(response: Response, expected: StatusCode) -> String {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let body: Value =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    assert_eq!(status, expected, "{body}");
+    let code = body["status_code"].as_i64().expect("numeric status_code");
+    assert_ne!(code, 0, "{body}");
+    let message = body["status_msg"].as_str().expect("status_msg").to_owned();
+    assert!(!message.is_empty());
+    message
+}

@@ -1,0 +1,139 @@
+//! API.md's compatibility rules on the user routes.
+
+use reqwest::multipart::Form;
+
+use crate::app::{App, ok_json};
+
+#[tokio::test]
+async fn every_route_answers_with_and_without_the_trailing_slash() {
+    let app = App::start().await;
+    for (path, name) in [
+        ("/douyin/user/register", "no_slash"),
+        ("/douyin/user/register/", "with_slash"),
+    ] {
+        let response = app
+            .http
+            .post(app.url(path))
+            .form(&[("username", name), ("password", "secret1")])
+            .send()
+            .await
+            .unwrap();
+        ok_json(response).await;
+    }
+    for path in ["/douyin/user/login", "/douyin/user/login/"] {
+        let response = app
+            .http
+            .post(app.url(path))
+            .form(&[("username", "no_slash"), ("password", "secret1")])
+            .send()
+            .await
+            .unwrap();
+        ok_json(response).await;
+    }
+    let (id, token) = app.register("slashes", "secret1").await;
+    for path in ["/douyin/user", "/douyin/user/"] {
+        let body = ok_json(app.get(&format!("{path}?user_id={id}&token={token}")).await).await;
+        assert_eq!(body["user"]["id"], id);
+    }
+}
+
+#[tokio::test]
+async fn query_and_form_merge_and_the_query_wins() {
+    let app = App::start().await;
+    // The form names one user, the query another: the query's name is registered.
+    let response = app
+        .http
+        .post(app.url("/douyin/user/register/?username=from_query"))
+        .form(&[("username", "from_form"), ("password", "secret1")])
+        .send()
+        .await
+        .unwrap();
+    let id = ok_json(response).await["user_id"].as_i64().unwrap();
+    let body = ok_json(app.get(&format!("/douyin/user/?user_id={id}")).await).await;
+    assert_eq!(body["user"]["name"], "from_query");
+}
+
+#[tokio::test]
+async fn a_post_with_only_query_parameters_works() {
+    let app = App::start().await;
+    let response = app
+        .http
+        .post(app.url("/douyin/user/register/?username=querypost&password=secret1"))
+        .send()
+        .await
+        .unwrap();
+    ok_json(response).await;
+}
+
+#[tokio::test]
+async fn a_multipart_post_works() {
+    let app = App::start().await;
+    let form = Form::new()
+        .text("username", "multipart")
+        .text("password", "secret1");
+    let response = app
+        .http
+        .post(app.url("/douyin/user/register/"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    ok_json(response).await;
+}
+
+#[tokio::test]
+async fn a_get_with_a_form_body_is_read() {
+    let app = App::start().await;
+    let (id, token) = app.register("formget", "secret1").await;
+    let response = app
+        .http
+        .get(app.url("/douyin/user/"))
+        .form(&[("user_id", id.to_string()), ("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok_json(response).await["user"]["name"], "formget");
+}
+
+#[tokio::test]
+async fn the_token_may_come_as_a_bearer_header() {
+    let app = App::start().await;
+    let (id, token) = app.register("bearer", "secret1").await;
+    let response = app
+        .http
+        .get(app.url("/douyin/user/"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let body = ok_json(response).await;
+    assert_eq!(
+        body["user"]["id"], id,
+        "user_id defaults to the token's user"
+    );
+}
+
+#[tokio::test]
+async fn a_user_object_carries_every_field_of_the_contract() {
+    let app = App::start().await;
+    let (id, token) = app.register("fields", "secret1").await;
+    let body = ok_json(app.get(&format!("/douyin/user/?token={token}")).await).await;
+    let user = body["user"].as_object().unwrap();
+    for field in [
+        "id",
+        "name",
+        "follow_count",
+        "follower_count",
+        "is_follow",
+        "avatar",
+        "background_image",
+        "signature",
+        "total_favorited",
+        "work_count",
+        "favorite_count",
+    ] {
+        assert!(user.contains_key(field), "missing {field}: {body}");
+    }
+    assert_eq!(user["id"], id);
+    assert!(user["avatar"].as_str().unwrap().starts_with("http"));
+}

@@ -1,0 +1,11 @@
+//! The edge over real HTTP, with a real user worker, nats-server, MariaDB and Redis behind it.
+
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
+mod accounts;
+mod app;
+mod bad_input;
+mod compat;
+mod outage;
+mod tokens;

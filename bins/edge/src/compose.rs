@@ -20,6 +20,9 @@ pub async fn users(
     Ok(reply
         .users
         .into_iter()
-        .map(|profile| (profile.id, User::from(profile)))
+        .map(|profile| {
+            let user = User::from_profile(profile, &state.public_base_url);
+            (user.id, user)
+        })
         .collect())
 }

@@ -1,6 +1,7 @@
 //! The edge: the only HTTP entry. It speaks the app's REST API (API.md), authenticates, and
 //! turns each call into a constant number of NATS requests to the domain workers.
 
+mod assets;
 mod auth;
 mod compose;
 pub mod error;
@@ -31,6 +32,7 @@ pub struct AppState {
     verifier: Arc<Verifier>,
     probes: Arc<Vec<Probe>>,
     telemetry: telemetry::Telemetry,
+    public_base_url: Arc<str>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             caller,
             probes: Arc::new(probes),
             telemetry,
+            public_base_url: settings.edge.public_base_url.as_str().into(),
         }
     }
 
@@ -75,6 +78,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .route("/static/{file}", get(assets::serve))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(settings.edge.body_limit_bytes))

@@ -19,20 +19,48 @@ pub struct User {
     pub favorite_count: i64,
 }
 
-impl From<Profile> for User {
-    fn from(profile: Profile) -> Self {
+impl User {
+    /// A user with the profile's fields; media paths become absolute under `base_url`.
+    pub fn from_profile(profile: Profile, base_url: &str) -> Self {
         Self {
             id: profile.id,
             name: profile.name,
             follow_count: 0,
             follower_count: 0,
             is_follow: false,
-            avatar: profile.avatar,
-            background_image: profile.background_image,
+            avatar: absolute(base_url, profile.avatar),
+            background_image: absolute(base_url, profile.background_image),
             signature: profile.signature,
             total_favorited: 0,
             work_count: 0,
             favorite_count: 0,
         }
+    }
+}
+
+/// `path` under `base_url` when it is a path ("/static/x.png"); URLs are kept as they are.
+pub fn absolute(base_url: &str, path: String) -> String {
+    if path.starts_with('/') {
+        format!("{}{path}", base_url.trim_end_matches('/'))
+    } else {
+        path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::absolute;
+
+    #[test]
+    fn paths_become_absolute_and_urls_stay() {
+        let base = "http://10.0.0.2:8080/";
+        assert_eq!(
+            absolute(base, "/static/a.png".into()),
+            "http://10.0.0.2:8080/static/a.png"
+        );
+        assert_eq!(
+            absolute(base, "https://cdn/x.png".into()),
+            "https://cdn/x.png"
+        );
     }
 }

@@ -10,7 +10,10 @@ pub use clients::{ClientError, connect_mysql, connect_nats, connect_redis};
 pub use migrations::MIGRATOR;
 pub use model::*;
 
-use std::path::{Path, PathBuf};
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+};
 
 use config::{Config, Environment, File, FileFormat};
 
@@ -29,26 +32,84 @@ pub enum SettingsError {
 /// `gophertok.toml` in the working directory, if present) and the environment.
 pub fn load() -> Result<Settings, SettingsError> {
     let file = std::env::var_os(CONFIG_FILE_ENV).map(PathBuf::from);
-    load_from(file.as_deref(), true)
+    load_from(file.as_deref(), std::env::vars().collect())
 }
 
-/// Loads settings from the defaults, `file` (required if given) and, if `env`, the environment.
-pub fn load_from(file: Option<&Path>, env: bool) -> Result<Settings, SettingsError> {
+/// Loads settings from the defaults, `file` (required if given, else `./gophertok.toml` if
+/// present) and the `GOPHERTOK__…` variables among `env`.
+pub fn load_from(
+    file: Option<&Path>,
+    env: HashMap<String, String>,
+) -> Result<Settings, SettingsError> {
     let defaults = Config::try_from(&Settings::default())?;
     let mut builder = Config::builder().add_source(defaults);
     builder = match file {
         Some(path) => builder.add_source(File::from(path).required(true)),
         None => builder.add_source(File::new("gophertok", FileFormat::Toml).required(false)),
     };
-    if env {
-        builder = builder.add_source(
-            Environment::with_prefix("GOPHERTOK")
-                .prefix_separator("__")
-                .separator("__")
-                .try_parsing(true),
-        );
-    }
+    builder = builder.add_source(
+        Environment::with_prefix("GOPHERTOK")
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true)
+            .source(Some(env)),
+    );
     let settings: Settings = builder.build()?.try_deserialize()?;
     settings.validate()?;
     Ok(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_valid_and_point_at_loopback() {
+        let settings = load_from(None, HashMap::new()).unwrap();
+        assert_eq!(settings.nats.url, "nats://127.0.0.1:4222");
+        assert!(settings.mysql.url.contains("127.0.0.1"));
+        assert!(settings.redis.url.contains("127.0.0.1"));
+        assert!(settings.edge.listen.ip().is_loopback());
+    }
+
+    #[test]
+    fn a_file_overrides_defaults_and_the_environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gophertok.toml");
+        let toml = "[nats]\nurl = \"nats://file:4222\"\nrequest_timeout_ms = 1234\n\
+                    [edge]\nlisten = \"0.0.0.0:9000\"\n";
+        std::fs::write(&path, toml).unwrap();
+        let vars = env(&[
+            ("GOPHERTOK__NATS__URL", "nats://env:4222"),
+            ("GOPHERTOK__WORKER__CONCURRENCY", "7"),
+            ("UNRELATED", "x"),
+        ]);
+        let settings = load_from(Some(&path), vars).unwrap();
+        assert_eq!(settings.nats.url, "nats://env:4222", "environment wins");
+        assert_eq!(settings.nats.request_timeout_ms, 1234, "file beats default");
+        assert_eq!(settings.edge.listen.port(), 9000);
+        assert_eq!(settings.worker.concurrency, 7);
+        assert_eq!(settings.redis.prefix, "gt:", "untouched keys keep defaults");
+    }
+
+    #[test]
+    fn invalid_values_fail_at_start_with_the_key_named() {
+        let err = load_from(None, env(&[("GOPHERTOK__TELEMETRY__LOG_FORMAT", "xml")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("telemetry.log_format"), "{err}");
+        let err = load_from(None, env(&[("GOPHERTOK__EDGE__LISTEN", "nowhere")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listen"), "{err}");
+        let missing = load_from(Some(Path::new("/nonexistent/gt.toml")), HashMap::new());
+        assert!(missing.is_err(), "a named config file must exist");
+    }
 }

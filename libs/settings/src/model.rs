@@ -51,6 +51,9 @@ pub struct EdgeSettings {
     pub listen: SocketAddr,
     /// Largest request body outside uploads; larger answers 413.
     pub body_limit_bytes: usize,
+    /// The absolute URL phones reach the edge at; relative media paths are resolved
+    /// against it (e.g. the default avatar `/static/avatar.png`).
+    pub public_base_url: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -66,6 +69,7 @@ pub struct AuthSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UserSettings {
+    /// Absolute URL, or a path the edge resolves against `edge.public_base_url`.
     pub default_avatar: String,
     pub default_background_image: String,
     pub default_signature: String,
@@ -121,6 +125,7 @@ impl Default for EdgeSettings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             body_limit_bytes: 64 * 1024,
+            public_base_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -139,8 +144,9 @@ impl Default for AuthSettings {
 impl Default for UserSettings {
     fn default() -> Self {
         Self {
-            default_avatar: "http://127.0.0.1:8080/static/avatar.png".into(),
-            default_background_image: "http://127.0.0.1:8080/static/background.png".into(),
+            // Served by the edge itself, so a fresh install makes no calls to the internet.
+            default_avatar: "/static/avatar.png".into(),
+            default_background_image: "/static/background.png".into(),
             default_signature: "This user has not written a signature yet.".into(),
             node_lease_secs: 30,
         }
@@ -177,6 +183,11 @@ impl Settings {
         }
         if !self.redis.url.starts_with("redis://") {
             return invalid("redis.url must start with redis://");
+        }
+        if !self.edge.public_base_url.starts_with("http://")
+            && !self.edge.public_base_url.starts_with("https://")
+        {
+            return invalid("edge.public_base_url must be an http(s) URL");
         }
         if self.auth.token_ttl_secs == 0 || self.auth.issuer.is_empty() {
             return invalid("auth.token_ttl_secs must be above 0 and auth.issuer set");

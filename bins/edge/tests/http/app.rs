@@ -21,6 +21,9 @@ impl App {
     /// Starts with settings adjusted by `tweak` (e.g. a lower body limit).
     pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> App {
         let mut env = TestEnv::start().await.expect("test servers");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        env.settings.edge.public_base_url = base.clone();
         tweak(&mut env.settings);
         let quiet = settings::TelemetrySettings {
             log_filter: "warn".into(),
@@ -35,8 +38,6 @@ impl App {
             .await
             .expect("edge nats");
         let state = edge::AppState::new(&env.settings, nats, telemetry, Vec::new());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let shutdown = mesh::Shutdown::new();
         let router = edge::router(state, &env.settings);
         tokio::spawn(edge::serve(listener, router, shutdown.clone()));

@@ -135,5 +135,16 @@ async fn a_user_object_carries_every_field_of_the_contract() {
         assert!(user.contains_key(field), "missing {field}: {body}");
     }
     assert_eq!(user["id"], id);
-    assert!(user["avatar"].as_str().unwrap().starts_with("http"));
+    // The default pictures are absolute URLs the edge itself serves.
+    for field in ["avatar", "background_image"] {
+        let url = user[field].as_str().unwrap();
+        assert!(url.starts_with(&app.base), "{field} = {url}");
+        let response = app.http.get(url).send().await.unwrap();
+        assert_eq!(response.headers()["content-type"], "image/png");
+        let bytes = response.bytes().await.unwrap();
+        assert!(
+            bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{field} is not a PNG"
+        );
+    }
 }

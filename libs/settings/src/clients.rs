@@ -40,6 +40,8 @@ pub async fn connect_nats(
     let mut options = async_nats::ConnectOptions::new()
         .name(name)
         .max_reconnects(None)
+        // The default (60 s) leaves a silently dead server unnoticed for minutes.
+        .ping_interval(Duration::from_secs(5))
         .connection_timeout(Duration::from_secs(3))
         .reconnect_delay_callback(|attempts| {
             Duration::from_millis((100 * attempts as u64).min(2_000))
@@ -47,8 +49,21 @@ pub async fn connect_nats(
     if !wait {
         options = options.retry_on_initial_connect();
     }
+    // Several seed URLs, comma-separated, so the first connection survives one node down.
+    let servers = settings
+        .url
+        .split(',')
+        .map(|url| url.trim().parse::<async_nats::ServerAddr>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| ClientError::Nats {
+            url: settings.url.clone(),
+            source: async_nats::ConnectError::with_source(
+                async_nats::ConnectErrorKind::ServerParse,
+                err,
+            ),
+        })?;
     options
-        .connect(settings.url.as_str())
+        .connect(servers)
         .await
         .map_err(|source| ClientError::Nats {
             url: settings.url.clone(),

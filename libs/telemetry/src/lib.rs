@@ -8,7 +8,9 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::{propagation::TraceContextPropagator, trace::SdkTracerProvider};
 use settings::TelemetrySettings;
-use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
+use tracing_subscriber::{
+    EnvFilter, Layer, Registry, layer::SubscriberExt, util::SubscriberInitExt,
+};
 
 /// Handles that outlive initialisation: the metrics renderer for `/metrics`.
 #[derive(Clone)]
@@ -41,22 +43,30 @@ fn init_tracing(service: &'static str, settings: &TelemetrySettings) {
         .or_else(|_| EnvFilter::try_new(&settings.log_filter))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let otel = tracing_opentelemetry::layer().with_tracer(tracer);
-    let json = settings.log_format == "json";
-    let text_logs = (!json).then(|| {
-        tracing_subscriber::fmt::layer().with_ansi(std::env::var_os("NO_COLOR").is_none())
-    });
-    let json_logs = json.then(|| tracing_subscriber::fmt::layer().json());
+    let logs: Box<dyn Layer<Registry> + Send + Sync> = if settings.log_format == "json" {
+        tracing_subscriber::fmt::layer().json().boxed()
+    } else {
+        let ansi = std::env::var_os("NO_COLOR").is_none();
+        tracing_subscriber::fmt::layer().with_ansi(ansi).boxed()
+    };
+    // The log level filters the logs only: spans still reach OpenTelemetry, so trace context
+    // propagates across NATS whatever the log level is.
     // A test harness may have installed a subscriber already; keeping it is fine.
     let _ = tracing_subscriber::registry()
-        .with(filter)
+        .with(logs.with_filter(filter))
         .with(otel)
-        .with(text_logs)
-        .with(json_logs)
         .try_init();
 }
 
+/// Latency buckets in seconds: histograms (unlike summaries) add up across instances.
+const BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
 fn init_metrics() -> PrometheusHandle {
-    let builder = PrometheusBuilder::new();
+    let builder = PrometheusBuilder::new()
+        .set_buckets(BUCKETS)
+        .unwrap_or_else(|_| PrometheusBuilder::new());
     match builder.install_recorder() {
         Ok(handle) => handle,
         // Another recorder is installed (not by us): render an empty, private one.

@@ -7,8 +7,10 @@ mod compose;
 pub mod error;
 mod handlers;
 pub mod health;
+mod media;
 mod observe;
 pub mod params;
+mod upload;
 pub mod views;
 
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use axum::{
     routing::{MethodRouter, get, post},
 };
 use mesh::Caller;
+use objects::ObjectStore;
 use settings::Settings;
 
 pub use health::Probe;
@@ -33,6 +36,9 @@ pub struct AppState {
     probes: Arc<Vec<Probe>>,
     telemetry: telemetry::Telemetry,
     public_base_url: Arc<str>,
+    media_base_url: Arc<str>,
+    store: Arc<dyn ObjectStore>,
+    max_upload_bytes: u64,
 }
 
 impl AppState {
@@ -40,6 +46,7 @@ impl AppState {
     pub fn new(
         settings: &Settings,
         nats: async_nats::Client,
+        store: Arc<dyn ObjectStore>,
         telemetry: telemetry::Telemetry,
         mut probes: Vec<Probe>,
     ) -> Self {
@@ -51,6 +58,9 @@ impl AppState {
             probes: Arc::new(probes),
             telemetry,
             public_base_url: settings.edge.public_base_url.as_str().into(),
+            media_base_url: settings.media_base_url().into(),
+            store,
+            max_upload_bytes: settings.media.max_upload_bytes,
         }
     }
 
@@ -65,10 +75,20 @@ impl AppState {
 
 /// The whole HTTP surface. Every API route answers with and without its trailing slash.
 pub fn router(state: AppState, settings: &Settings) -> Router {
+    // Uploads get their own limit: the cap plus room for the other multipart fields (the
+    // cap itself is enforced, with a clear 413, as the file streams in).
+    let upload_limit =
+        DefaultBodyLimit::max((settings.media.max_upload_bytes as usize).saturating_add(1 << 20));
     let api = [
         ("/douyin/user/register", post(handlers::register::handle)),
         ("/douyin/user/login", post(handlers::login::handle)),
         ("/douyin/user", get(handlers::user_info::handle)),
+        ("/douyin/feed", get(handlers::feed::handle)),
+        ("/douyin/publish/list", get(handlers::publish_list::handle)),
+        (
+            "/douyin/publish/action",
+            post(handlers::publish_action::handle).layer(upload_limit),
+        ),
     ];
     let mut router = Router::new();
     for (path, route) in api {
@@ -79,6 +99,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/static/{file}", get(assets::serve))
+        .route("/media/{*key}", get(media::serve))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(settings.edge.body_limit_bytes))

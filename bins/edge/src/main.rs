@@ -8,7 +8,8 @@ async fn main() -> anyhow::Result<()> {
     let telemetry = telemetry::init("edge", &settings.telemetry);
     // Start even while NATS is down: calls answer 503 until the connection comes up.
     let nats = settings::connect_nats(&settings.nats, "edge", false).await?;
-    let state = edge::AppState::new(&settings, nats, telemetry, Vec::new());
+    let store = objects::connect(&settings.media, &nats).await?;
+    let state = edge::AppState::new(&settings, nats, store, telemetry, Vec::new());
     let listener = tokio::net::TcpListener::bind(settings.edge.listen)
         .await
         .with_context(|| format!("binding {}", settings.edge.listen))?;

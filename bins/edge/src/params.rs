@@ -22,15 +22,9 @@ impl<S: Send + Sync> FromRequest<S> for Params {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let query = parse_urlencoded(req.uri().query().unwrap_or_default().as_bytes())?;
-        let bearer = bearer_token(&req);
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let mut fields = if content_type.starts_with("multipart/form-data") {
+        let outside = Outside::of(&req)?;
+        let content_type = content_type(&req);
+        let fields = if content_type.starts_with("multipart/form-data") {
             multipart_fields(req, state).await?
         } else if content_type.starts_with("application/x-www-form-urlencoded") {
             parse_urlencoded(&body_bytes(req, state).await?)?
@@ -39,12 +33,41 @@ impl<S: Send + Sync> FromRequest<S> for Params {
         } else {
             HashMap::new()
         };
-        fields.extend(query);
-        if let Some(token) = bearer.filter(|_| !fields.contains_key("token")) {
+        Ok(outside.merge(fields))
+    }
+}
+
+/// What a request carries outside its body: query parameters and a bearer token. Taken
+/// before the body is consumed, merged over the body's fields after.
+pub struct Outside {
+    query: HashMap<String, String>,
+    bearer: Option<String>,
+}
+
+impl Outside {
+    pub fn of(req: &Request) -> Result<Self, ApiError> {
+        Ok(Self {
+            query: parse_urlencoded(req.uri().query().unwrap_or_default().as_bytes())?,
+            bearer: bearer_token(req),
+        })
+    }
+
+    /// The query wins over body fields; the bearer token fills in a missing `token`.
+    pub fn merge(self, mut fields: HashMap<String, String>) -> Params {
+        fields.extend(self.query);
+        if let Some(token) = self.bearer.filter(|_| !fields.contains_key("token")) {
             fields.insert("token".into(), token);
         }
-        Ok(Self { fields })
+        Params { fields }
     }
+}
+
+pub fn content_type(req: &Request) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase()
 }
 
 impl Params {
@@ -161,7 +184,7 @@ async fn multipart_fields<S: Send + Sync>(
     Ok(fields)
 }
 
-fn multipart_error(status: StatusCode) -> ApiError {
+pub fn multipart_error(status: StatusCode) -> ApiError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         return body_error(status);
     }

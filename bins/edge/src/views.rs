@@ -1,6 +1,6 @@
 //! The JSON objects of the app's API (API.md), composed here from the domains' replies.
 
-use contract::user::Profile;
+use contract::{user::Profile, video::VideoInfo};
 use serde::Serialize;
 
 /// API.md's User. Counts owned by domains that do not exist yet are zero until they land.
@@ -34,6 +34,36 @@ impl User {
             total_favorited: 0,
             work_count: 0,
             favorite_count: 0,
+        }
+    }
+}
+
+/// API.md's Video. Likes and comments are zero until their domains land.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Video {
+    pub id: i64,
+    pub author: User,
+    pub play_url: String,
+    pub cover_url: String,
+    pub favorite_count: i64,
+    pub comment_count: i64,
+    pub is_favorite: bool,
+    pub title: String,
+}
+
+impl Video {
+    /// A video by `author`, its object keys turned into URLs under `media_base_url`.
+    pub fn new(info: VideoInfo, author: User, media_base_url: &str) -> Self {
+        let base = media_base_url.trim_end_matches('/');
+        Self {
+            id: info.id,
+            author,
+            play_url: format!("{base}/{}", info.play_key),
+            cover_url: format!("{base}/{}", info.cover_key),
+            favorite_count: 0,
+            comment_count: 0,
+            is_favorite: false,
+            title: info.title,
         }
     }
 }

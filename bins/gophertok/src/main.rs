@@ -16,17 +16,22 @@ async fn main() -> anyhow::Result<()> {
     let user = user::start(&settings, user_nats)
         .await
         .context("starting user worker")?;
+    let video_nats = settings::connect_nats(&settings.nats, "gophertok-video", true).await?;
+    let video = video::start(&settings, video_nats)
+        .await
+        .context("starting video worker")?;
 
     let edge_nats = settings::connect_nats(&settings.nats, "gophertok-edge", true).await?;
     let probes = storage_probes(&settings).await?;
-    let state = edge::AppState::new(&settings, edge_nats, telemetry, probes);
+    let store = objects::connect(&settings.media, &edge_nats).await?;
+    let state = edge::AppState::new(&settings, edge_nats, store, telemetry, probes);
     let listener = tokio::net::TcpListener::bind(settings.edge.listen)
         .await
         .with_context(|| format!("binding {}", settings.edge.listen))?;
     edge::serve(listener, edge::router(state, &settings), shutdown.clone()).await?;
 
     // The edge has stopped taking calls; now let the workers finish theirs.
-    user.shutdown().await;
+    tokio::join!(user.shutdown(), video.shutdown());
     Ok(())
 }
 

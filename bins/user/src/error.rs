@@ -10,8 +10,8 @@ pub enum UserError {
     UsernameTaken,
     #[error("wrong username or password")]
     BadCredentials,
-    #[error("no user id can be minted right now: {0}")]
-    NoNodeId(String),
+    #[error(transparent)]
+    NoNodeId(#[from] ids::IdError),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("password hashing: {0}")]

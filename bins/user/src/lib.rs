@@ -3,9 +3,7 @@
 
 pub mod error;
 mod handlers;
-pub mod lease;
 mod password;
-pub mod snowflake;
 mod store;
 pub mod tokens;
 mod validate;
@@ -17,7 +15,9 @@ use mesh::{Router, ServiceSpec, Worker};
 use settings::{Settings, UserSettings};
 use sqlx::MySqlPool;
 
-use crate::{lease::NodeLease, snowflake::Snowflake, tokens::TokenIssuer};
+use ids::{NodeLease, Snowflake};
+
+use crate::tokens::TokenIssuer;
 
 pub struct State {
     pub db: MySqlPool,

@@ -104,7 +104,7 @@ async fn two_instances_mint_disjoint_ids_and_give_their_node_back() {
     let sessions = futures::future::join_all(registrations).await;
     let ids: HashSet<i64> = sessions.iter().map(|s| s.user_id).collect();
     assert_eq!(ids.len(), 40, "an id was minted twice");
-    let nodes: HashSet<u16> = ids.iter().map(|id| user::snowflake::node_of(*id)).collect();
+    let nodes: HashSet<u16> = ids.iter().map(|id| ids::node_of(*id)).collect();
     assert_eq!(
         nodes,
         HashSet::from([node_a, node_b]),

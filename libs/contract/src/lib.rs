@@ -5,6 +5,7 @@
 pub mod error;
 pub mod rpc;
 pub mod user;
+pub mod video;
 
 pub use error::{ErrorKind, ServiceError};
 pub use rpc::Rpc;

@@ -19,6 +19,8 @@ pub struct Settings {
     pub user: UserSettings,
     pub worker: WorkerSettings,
     pub telemetry: TelemetrySettings,
+    pub media: MediaSettings,
+    pub filter: FilterSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -75,6 +77,53 @@ pub struct UserSettings {
     pub default_signature: String,
     /// Lifetime of a snowflake node-id lease in Redis; renewed at a third of it.
     pub node_lease_secs: u64,
+}
+
+/// Where videos and covers are stored and how uploads are limited.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MediaSettings {
+    /// `nats` (the JetStream object store; needs nothing but NATS) or `s3`.
+    pub store: StoreKind,
+    /// Object store bucket used when `store = "nats"`.
+    pub nats_bucket: String,
+    pub s3: S3Settings,
+    /// Largest accepted video upload; larger answers 413.
+    pub max_upload_bytes: u64,
+    /// Base of `play_url` / `cover_url`; empty means `edge.public_base_url` + `/media`
+    /// (the edge serves the objects itself, with Range support). Point it at a CDN or a
+    /// public bucket to serve media from there instead.
+    pub public_base_url: String,
+    /// The ffmpeg executable that extracts covers.
+    pub ffmpeg: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    Nats,
+    S3,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct S3Settings {
+    /// Empty for AWS itself; e.g. `http://127.0.0.1:9000` for MinIO or SeaweedFS.
+    pub endpoint: String,
+    pub region: String,
+    pub bucket: String,
+    /// Path-style addressing (`endpoint/bucket/key`), which MinIO-like servers need.
+    pub path_style: bool,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+/// The sensitive-word filter applied to titles, comments and messages.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FilterSettings {
+    /// One word per line; unset means the short built-in list.
+    pub words_path: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -153,6 +202,32 @@ impl Default for UserSettings {
     }
 }
 
+impl Default for MediaSettings {
+    fn default() -> Self {
+        Self {
+            store: StoreKind::Nats,
+            nats_bucket: "gophertok-media".into(),
+            s3: S3Settings::default(),
+            max_upload_bytes: 200 * 1024 * 1024,
+            public_base_url: String::new(),
+            ffmpeg: "ffmpeg".into(),
+        }
+    }
+}
+
+impl Default for S3Settings {
+    fn default() -> Self {
+        Self {
+            endpoint: String::new(),
+            region: "us-east-1".into(),
+            bucket: "gophertok-media".into(),
+            path_style: true,
+            access_key_id: String::new(),
+            secret_access_key: String::new(),
+        }
+    }
+}
+
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self { concurrency: 256 }
@@ -195,6 +270,12 @@ impl Settings {
         if self.user.node_lease_secs < 3 {
             return invalid("user.node_lease_secs must be at least 3");
         }
+        if self.media.max_upload_bytes == 0 {
+            return invalid("media.max_upload_bytes must be above 0");
+        }
+        if self.media.store == StoreKind::S3 && self.media.s3.bucket.is_empty() {
+            return invalid("media.s3.bucket must be set when media.store = \"s3\"");
+        }
         if !matches!(self.telemetry.log_format.as_str(), "text" | "json") {
             return invalid("telemetry.log_format must be text or json");
         }
@@ -203,6 +284,16 @@ impl Settings {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.nats.request_timeout_ms)
+    }
+
+    /// Where `play_url` and `cover_url` point: `media.public_base_url`, else the edge's
+    /// own `/media` route.
+    pub fn media_base_url(&self) -> String {
+        if self.media.public_base_url.is_empty() {
+            format!("{}/media", self.edge.public_base_url.trim_end_matches('/'))
+        } else {
+            self.media.public_base_url.trim_end_matches('/').to_owned()
+        }
     }
 }
 
@@ -218,6 +309,8 @@ impl Default for Settings {
             user: UserSettings::default(),
             worker: WorkerSettings::default(),
             telemetry: TelemetrySettings::default(),
+            media: MediaSettings::default(),
+            filter: FilterSettings::default(),
         }
     }
 }

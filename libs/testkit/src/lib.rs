@@ -2,11 +2,14 @@
 //! directory, a fresh MySQL database with the migrations applied, a unique Redis key prefix,
 //! and [`Settings`] that point at all of them.
 
+pub mod media;
 mod mysql;
 mod nats;
+mod s3;
 
 pub use mysql::TestDb;
 pub use nats::NatsServer;
+pub use s3::S3Server;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -49,6 +52,7 @@ impl TestEnv {
         settings.redis.prefix = format!("{}:", unique_name("gt_test_"));
         settings.data_dir = data_dir.path().to_path_buf();
         settings.worker.concurrency = 64;
+        settings.media.nats_bucket = "gt-test-media".into();
         Ok(Self {
             nats,
             db,

@@ -1,12 +1,17 @@
 //! One file per route of the app's API.
 
+pub mod feed;
 pub mod login;
+pub mod publish_action;
+pub mod publish_list;
 pub mod register;
 pub mod user_info;
 
 use axum::Json;
 use serde::Serialize;
 use serde_json::{Map, Value};
+
+use crate::{error::ApiError, params::Params};
 
 /// A success body: `status_code` 0, `status_msg`, and the route's own fields.
 pub fn ok<T: Serialize>(fields: T) -> Json<Value> {
@@ -17,4 +22,13 @@ pub fn ok<T: Serialize>(fields: T) -> Json<Value> {
     body.insert("status_code".into(), Value::from(0));
     body.insert("status_msg".into(), Value::from("ok"));
     Json(Value::Object(body))
+}
+
+/// The user a per-user route is about: `user_id`, else the signed-in viewer; 401 without
+/// either.
+pub fn subject_user(params: &Params, viewer: Option<i64>) -> Result<i64, ApiError> {
+    match (params.i64("user_id")?, viewer) {
+        (Some(id), _) | (None, Some(id)) => Ok(id),
+        (None, None) => Err(ApiError::unauthorized("log in or give a user_id")),
+    }
 }

@@ -11,10 +11,7 @@ pub async fn handle(
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
     let viewer = state.viewer(&params).await?;
-    let user_id = match (params.i64("user_id")?, viewer) {
-        (Some(id), _) | (None, Some(id)) => id,
-        (None, None) => return Err(ApiError::unauthorized("log in or give a user_id")),
-    };
+    let user_id = super::subject_user(&params, viewer)?;
     let mut users = compose::users(&state, viewer, vec![user_id]).await?;
     let user = users
         .remove(&user_id)

@@ -1,5 +1,8 @@
 //! A running edge + user worker for one test, and helpers to read the JSON answers.
 
+use std::sync::Arc;
+
+use objects::ObjectStore;
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 use settings::Settings;
@@ -9,13 +12,30 @@ pub struct App {
     pub env: TestEnv,
     pub base: String,
     pub http: reqwest::Client,
+    /// The object store the edge and the video worker use (to check what is stored).
+    pub store: Arc<dyn ObjectStore>,
     _user: user::UserWorker,
+    _video: video::VideoWorker,
+    _s3: Option<testkit::S3Server>,
     shutdown: mesh::Shutdown,
 }
 
 impl App {
     pub async fn start() -> App {
         Self::start_with(|_| {}).await
+    }
+
+    /// Starts with videos and covers in a real S3-compatible server instead of JetStream.
+    pub async fn start_with_s3() -> App {
+        let s3 = testkit::S3Server::start().await.expect("SeaweedFS");
+        let settings = s3.settings("gophertok-test");
+        let mut app = Self::start_with(move |config| {
+            config.media.store = settings::StoreKind::S3;
+            config.media.s3 = settings;
+        })
+        .await;
+        app._s3 = Some(s3);
+        app
     }
 
     /// Starts with settings adjusted by `tweak` (e.g. a lower body limit).
@@ -34,10 +54,23 @@ impl App {
         let user = user::start(&env.settings, user_nats)
             .await
             .expect("user worker");
+        let video_nats = env.nats_client().await.expect("nats");
+        let video = video::start(&env.settings, video_nats)
+            .await
+            .expect("video worker");
         let nats = settings::connect_nats(&env.settings.nats, "edge", true)
             .await
             .expect("edge nats");
-        let state = edge::AppState::new(&env.settings, nats, telemetry, Vec::new());
+        let store = objects::connect(&env.settings.media, &nats)
+            .await
+            .expect("store");
+        let state = edge::AppState::new(
+            &env.settings,
+            nats,
+            Arc::clone(&store),
+            telemetry,
+            Vec::new(),
+        );
         let shutdown = mesh::Shutdown::new();
         let router = edge::router(state, &env.settings);
         tokio::spawn(edge::serve(listener, router, shutdown.clone()));
@@ -45,7 +78,10 @@ impl App {
             env,
             base,
             http: reqwest::Client::new(),
+            store,
             _user: user,
+            _video: video,
+            _s3: None,
             shutdown,
         }
     }
@@ -68,6 +104,35 @@ impl App {
             body["user_id"].as_i64().unwrap(),
             body["token"].as_str().unwrap().to_owned(),
         )
+    }
+
+    /// `POST /douyin/publish/action/` with `bytes` as the `data` file.
+    pub async fn publish(
+        &self,
+        token: &str,
+        bytes: Vec<u8>,
+        file_name: &str,
+        title: &str,
+    ) -> Response {
+        let file = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_owned())
+            .mime_str("video/mp4")
+            .unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text("token", token.to_owned())
+            .text("title", title.to_owned())
+            .part("data", file);
+        self.http
+            .post(self.url("/douyin/publish/action/"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Keys in the object store under `prefix`.
+    pub async fn stored(&self, prefix: &str) -> Vec<String> {
+        self.store.list(prefix).await.unwrap()
     }
 
     pub async fn get(&self, path_and_query: &str) -> Response {

@@ -9,3 +9,5 @@ mod bad_input;
 mod compat;
 mod outage;
 mod tokens;
+mod video_input;
+mod videos;

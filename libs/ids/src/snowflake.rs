@@ -7,7 +7,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use crate::{error::UserError, lease::NodeLease};
+use crate::lease::NodeLease;
 
 /// 2024-01-01T00:00:00Z in Unix milliseconds.
 const EPOCH_MS: u64 = 1_704_067_200_000;
@@ -15,6 +15,11 @@ const NODE_BITS: u32 = 10;
 const SEQ_BITS: u32 = 12;
 pub const MAX_NODES: u16 = 1 << NODE_BITS;
 const MAX_SEQ: u64 = (1 << SEQ_BITS) - 1;
+
+/// No id can be minted: this instance holds no valid node lease right now.
+#[derive(Debug, thiserror::Error)]
+#[error("no snowflake node lease is held; ids cannot be minted right now")]
+pub struct IdError;
 
 pub struct Snowflake {
     lease: NodeLease,
@@ -35,12 +40,9 @@ impl Snowflake {
     }
 
     /// The next id, or an error while this instance holds no valid node lease.
-    pub async fn next_id(&self) -> Result<i64, UserError> {
+    pub async fn next_id(&self) -> Result<i64, IdError> {
         loop {
-            let node = self
-                .lease
-                .node()
-                .ok_or_else(|| UserError::NoNodeId("node lease not held".into()))?;
+            let node = self.lease.node().ok_or(IdError)?;
             match self.tick() {
                 Some((ms, seq)) => return Ok(compose(ms, node, seq)),
                 // 4096 ids in this millisecond already: wait for the next one.

@@ -1,0 +1,84 @@
+//! The video worker: publishing (fast publish, covers), the feed, publish lists and batch
+//! lookups. `router()` is the explicit table of what it serves.
+
+pub mod cover;
+pub mod error;
+mod handlers;
+mod store;
+
+use std::{sync::Arc, time::Duration};
+
+use contract::video::{Feed, GetVideos, ListByAuthor, Publish, WorkCounts};
+use ids::{NodeLease, Snowflake};
+use mesh::{Router, ServiceSpec, Worker};
+use objects::ObjectStore;
+use settings::Settings;
+use sqlx::MySqlPool;
+use wordfilter::WordFilter;
+
+pub struct State {
+    pub db: MySqlPool,
+    pub ids: Snowflake,
+    pub store: Arc<dyn ObjectStore>,
+    pub filter: WordFilter,
+    pub ffmpeg: String,
+}
+
+pub fn router() -> Router<State> {
+    Router::new()
+        .route::<Publish, _, _, _>(handlers::publish::handle)
+        .route::<Feed, _, _, _>(handlers::feed::handle)
+        .route::<ListByAuthor, _, _, _>(handlers::by_author::handle)
+        .route::<GetVideos, _, _, _>(handlers::get::handle)
+        .route::<WorkCounts, _, _, _>(handlers::work_counts::handle)
+}
+
+pub fn spec(settings: &Settings) -> ServiceSpec {
+    ServiceSpec {
+        name: contract::video::SERVICE,
+        version: env!("CARGO_PKG_VERSION"),
+        description: "publishing, covers, the feed and publish lists",
+        concurrency: settings.worker.concurrency,
+    }
+}
+
+pub struct VideoWorker {
+    worker: Worker,
+    state: Arc<State>,
+}
+
+/// Connects MySQL (migrating), Redis (for the id lease) and the object store, then serves on
+/// `nats` (give it a connection of its own: shutdown drains it).
+pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Result<VideoWorker> {
+    let db = settings::connect_mysql(&settings.mysql).await?;
+    let redis = settings::connect_redis(&settings.redis).await?;
+    let ttl = Duration::from_secs(settings.user.node_lease_secs);
+    let lease = NodeLease::acquire(redis, &settings.redis.prefix, ttl).await?;
+    let store = objects::connect(&settings.media, &nats).await?;
+    let filter = WordFilter::load(settings.filter.words_path.as_deref())?;
+    let state = Arc::new(State {
+        db,
+        ids: Snowflake::new(lease),
+        store,
+        filter,
+        ffmpeg: settings.media.ffmpeg.clone(),
+    });
+    let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;
+    Ok(VideoWorker { worker, state })
+}
+
+impl VideoWorker {
+    pub fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+
+    pub async fn shutdown(self) {
+        self.worker.shutdown().await;
+        self.state.ids.lease().release().await;
+    }
+
+    pub async fn run_until(self, shutdown: mesh::Shutdown) {
+        shutdown.wait().await;
+        self.shutdown().await;
+    }
+}

@@ -1,0 +1,150 @@
+//! The video domain's MySQL statements.
+
+use sqlx::{MySqlPool, QueryBuilder, Row, mysql::MySqlRow};
+
+use contract::video::VideoInfo;
+
+/// A stored file and its cover.
+pub struct Media {
+    pub video_key: String,
+    pub cover_key: String,
+}
+
+const VIDEO_COLUMNS: &str = "SELECT v.id, v.author_id, v.title, v.created_ms, m.video_key, \
+     m.cover_key FROM videos v JOIN media m ON m.sha256 = v.sha256";
+
+pub async fn find_media(pool: &MySqlPool, sha256: &str) -> Result<Option<Media>, sqlx::Error> {
+    let row = sqlx::query("SELECT video_key, cover_key FROM media WHERE sha256 = ?")
+        .bind(sha256)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|row| {
+        Ok(Media {
+            video_key: row.try_get("video_key")?,
+            cover_key: row.try_get("cover_key")?,
+        })
+    })
+    .transpose()
+}
+
+/// Records the stored file unless another publish recorded the same content first;
+/// true when this call's row went in.
+pub async fn insert_media(
+    pool: &MySqlPool,
+    sha256: &str,
+    media: &Media,
+    size: u64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "INSERT IGNORE INTO media (sha256, video_key, cover_key, size_bytes) VALUES (?, ?, ?, ?)",
+    )
+    .bind(sha256)
+    .bind(&media.video_key)
+    .bind(&media.cover_key)
+    .bind(size as i64)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub struct NewVideo<'a> {
+    pub id: i64,
+    pub author_id: i64,
+    pub title: &'a str,
+    pub sha256: &'a str,
+    pub created_ms: i64,
+}
+
+pub async fn insert_video(pool: &MySqlPool, video: &NewVideo<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO videos (id, author_id, title, sha256, created_ms) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(video.id)
+    .bind(video.author_id)
+    .bind(video.title)
+    .bind(video.sha256)
+    .bind(video.created_ms)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Up to `limit` videos created before `before_ms`, newest first (an index range read).
+pub async fn feed(
+    pool: &MySqlPool,
+    before_ms: i64,
+    limit: u32,
+) -> Result<Vec<VideoInfo>, sqlx::Error> {
+    let sql = format!(
+        "{VIDEO_COLUMNS} WHERE v.created_ms < ? ORDER BY v.created_ms DESC, v.id DESC LIMIT ?"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(before_ms)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(video).collect()
+}
+
+pub async fn by_author(
+    pool: &MySqlPool,
+    author_id: i64,
+    limit: u32,
+) -> Result<Vec<VideoInfo>, sqlx::Error> {
+    let sql = format!(
+        "{VIDEO_COLUMNS} WHERE v.author_id = ? ORDER BY v.created_ms DESC, v.id DESC LIMIT ?"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(author_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(video).collect()
+}
+
+pub async fn by_ids(pool: &MySqlPool, ids: &[i64]) -> Result<Vec<VideoInfo>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = QueryBuilder::new(VIDEO_COLUMNS);
+    query.push(" WHERE v.id IN (");
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(id);
+    }
+    query.push(")");
+    let rows = query.build().fetch_all(pool).await?;
+    rows.iter().map(video).collect()
+}
+
+/// (author, number of videos) for the authors that have any.
+pub async fn work_counts(
+    pool: &MySqlPool,
+    author_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    if author_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query =
+        QueryBuilder::new("SELECT author_id, COUNT(*) AS n FROM videos WHERE author_id IN (");
+    let mut list = query.separated(", ");
+    for id in author_ids {
+        list.push_bind(id);
+    }
+    query.push(") GROUP BY author_id");
+    let rows = query.build().fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("author_id")?, row.try_get("n")?)))
+        .collect()
+}
+
+fn video(row: &MySqlRow) -> Result<VideoInfo, sqlx::Error> {
+    Ok(VideoInfo {
+        id: row.try_get("id")?,
+        author_id: row.try_get("author_id")?,
+        title: row.try_get("title")?,
+        play_key: row.try_get("video_key")?,
+        cover_key: row.try_get("cover_key")?,
+        created_ms: row.try_get("created_ms")?,
+    })
+}

@@ -1,0 +1,128 @@
+//! One contract, two stores: the embedded JetStream object store and S3 (against a real
+//! SeaweedFS) must behave the same for everything the media code relies on.
+
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use objects::{ByteRange, ByteStream, NatsStore, ObjectStore, S3Store, StoreError};
+use testkit::{NatsServer, S3Server};
+
+/// Deterministic, non-repeating-looking bytes.
+fn data(len: usize) -> Vec<u8> {
+    (0..len).map(|i| ((i * 31 + i / 251) % 251) as u8).collect()
+}
+
+/// `bytes` as a stream of 64 KiB chunks, like an upload arriving.
+fn chunked(bytes: Vec<u8>) -> ByteStream<'static> {
+    let chunks: Vec<std::io::Result<Bytes>> = bytes
+        .chunks(64 * 1024)
+        .map(|chunk| Ok(Bytes::copy_from_slice(chunk)))
+        .collect();
+    Box::pin(futures::stream::iter(chunks))
+}
+
+async fn read(store: &dyn ObjectStore, key: &str, range: Option<ByteRange>) -> (Vec<u8>, u64, u64) {
+    let read = store.get(key, range).await.unwrap();
+    let chunks: Vec<Bytes> = read.body.try_collect().await.unwrap();
+    (chunks.concat(), read.start, read.end)
+}
+
+async fn contract(store: &dyn ObjectStore) {
+    // A small object: whole read, content type kept.
+    let small = data(3_000);
+    let stored = store
+        .put("covers/a.jpg", "image/jpeg", chunked(small.clone()))
+        .await
+        .unwrap();
+    assert_eq!(stored, 3_000);
+    let whole = store.get("covers/a.jpg", None).await.unwrap();
+    assert_eq!(whole.content_type, "image/jpeg");
+    assert_eq!(whole.size, 3_000);
+    drop(whole);
+    assert_eq!(
+        objects::read_all(store, "covers/a.jpg").await.unwrap(),
+        small
+    );
+
+    // A large object, streamed in (S3 takes the multipart path) and read back intact.
+    let large = data(20 * 1024 * 1024 + 123);
+    let stored = store
+        .put("videos/big", "video/mp4", chunked(large.clone()))
+        .await
+        .unwrap();
+    assert_eq!(stored, large.len() as u64);
+    assert_eq!(read(store, "videos/big", None).await.0, large);
+
+    // Ranges, as players ask for them.
+    let (part, start, end) = read(store, "videos/big", Some(ByteRange::FromTo(100, 199))).await;
+    assert_eq!((start, end), (100, 199));
+    assert_eq!(part, large[100..200]);
+    let tail_start = large.len() - 10;
+    let (tail, start, _) = read(store, "videos/big", Some(ByteRange::Last(10))).await;
+    assert_eq!(
+        (tail.as_slice(), start as usize),
+        (&large[tail_start..], tail_start)
+    );
+    let from = 9 * 1024 * 1024;
+    let (rest, _, end) = read(store, "videos/big", Some(ByteRange::From(from as u64))).await;
+    assert_eq!(rest, large[from..]);
+    assert_eq!(end as usize, large.len() - 1);
+    let beyond = store
+        .get("videos/big", Some(ByteRange::From(large.len() as u64)))
+        .await;
+    assert!(
+        matches!(beyond, Err(StoreError::RangeNotSatisfiable { size }) if size == large.len() as u64)
+    );
+
+    // Listing, missing objects, deletes.
+    let mut keys = store.list("videos/").await.unwrap();
+    keys.sort();
+    assert_eq!(keys, ["videos/big"]);
+    assert!(matches!(
+        store.get("videos/none", None).await,
+        Err(StoreError::NotFound(_))
+    ));
+    store.delete("videos/big").await.unwrap();
+    assert!(matches!(
+        store.get("videos/big", None).await,
+        Err(StoreError::NotFound(_))
+    ));
+    store.delete("videos/big").await.unwrap();
+
+    // A body that fails midway (a client gone, a size cap hit) leaves nothing behind.
+    let broken = chunked(data(10 * 1024 * 1024)).chain(futures::stream::once(async {
+        Err(std::io::Error::other("client gone"))
+    }));
+    let failed = store
+        .put("videos/broken", "video/mp4", Box::pin(broken))
+        .await;
+    assert!(
+        matches!(failed, Err(StoreError::Body(_))),
+        "{:?}",
+        failed.err()
+    );
+    assert!(store.list("videos/").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_embedded_nats_store_honours_the_contract() {
+    let server = NatsServer::start().await.unwrap();
+    let client = async_nats::connect(server.url()).await.unwrap();
+    let store = NatsStore::new(&client, "contract-test");
+    contract(&store).await;
+}
+
+#[tokio::test]
+async fn the_s3_store_honours_the_contract() {
+    let server = S3Server::start().await.unwrap();
+    let store = S3Store::open(&server.settings("contract-test"))
+        .await
+        .unwrap();
+    contract(&store).await;
+    // Opening again finds the bucket that exists.
+    S3Store::open(&server.settings("contract-test"))
+        .await
+        .unwrap();
+}

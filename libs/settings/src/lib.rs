@@ -109,6 +109,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("listen"), "{err}");
+        // A misspelt key fails instead of silently keeping the default.
+        let err = load_from(None, env(&[("GOPHERTOK__NATS__URLL", "nats://x:4222")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("urll"), "{err}");
         let missing = load_from(Some(Path::new("/nonexistent/gt.toml")), HashMap::new());
         assert!(missing.is_err(), "a named config file must exist");
     }

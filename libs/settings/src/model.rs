@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::SettingsError;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Where state that belongs to this host lives (e.g. the generated token signing key).
     pub data_dir: PathBuf,
@@ -24,7 +24,7 @@ pub struct Settings {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct NatsSettings {
     pub url: String,
     /// How long a call to a worker may take before the edge answers 504.
@@ -32,7 +32,7 @@ pub struct NatsSettings {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MysqlSettings {
     /// The database in the URL is created at start-up when missing.
     pub url: String,
@@ -40,7 +40,7 @@ pub struct MysqlSettings {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RedisSettings {
     pub url: String,
     /// Prefix of every key, so several deployments (or tests) can share one Redis.
@@ -48,7 +48,7 @@ pub struct RedisSettings {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct EdgeSettings {
     pub listen: SocketAddr,
     /// Largest request body outside uploads; larger answers 413.
@@ -59,7 +59,7 @@ pub struct EdgeSettings {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AuthSettings {
     /// PKCS#8 PEM of the Ed25519 signing key; when unset, one is created in `data_dir/keys`.
     pub private_key_path: Option<PathBuf>,
@@ -69,7 +69,7 @@ pub struct AuthSettings {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct UserSettings {
     /// Absolute URL, or a path the edge resolves against `edge.public_base_url`.
     pub default_avatar: String,
@@ -81,7 +81,7 @@ pub struct UserSettings {
 
 /// Where videos and covers are stored and how uploads are limited.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MediaSettings {
     /// `nats` (the JetStream object store; needs nothing but NATS) or `s3`.
     pub store: StoreKind,
@@ -106,7 +106,7 @@ pub enum StoreKind {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct S3Settings {
     /// Empty for AWS itself; e.g. `http://127.0.0.1:9000` for MinIO or SeaweedFS.
     pub endpoint: String,
@@ -120,21 +120,21 @@ pub struct S3Settings {
 
 /// The sensitive-word filter applied to titles, comments and messages.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FilterSettings {
     /// One word per line; unset means the short built-in list.
     pub words_path: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct WorkerSettings {
     /// Requests one worker instance handles at once.
     pub concurrency: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TelemetrySettings {
     /// `tracing` filter directives, e.g. `info,edge=debug`; `RUST_LOG` overrides it.
     pub log_filter: String,

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use contract::{
+    favorite::{UserStats, VideoStats},
     user::GetUsers,
     video::{VideoInfo, WorkCounts},
 };
@@ -14,7 +15,8 @@ use crate::{
     views::{User, Video},
 };
 
-/// Users by id as `viewer` sees them: profiles and work counts, fetched concurrently.
+/// Users by id as `viewer` sees them: profiles, work counts and like counts, fetched
+/// concurrently (one request per domain, whatever the number of users).
 pub async fn users(
     state: &AppState,
     _viewer: Option<i64>,
@@ -25,14 +27,17 @@ pub async fn users(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let (profile_request, work_request) = (
-        GetUsers { ids: ids.clone() },
-        WorkCounts { author_ids: ids },
-    );
-    let (profiles, works) = tokio::try_join!(
+    let profile_request = GetUsers { ids: ids.clone() };
+    let work_request = WorkCounts {
+        author_ids: ids.clone(),
+    };
+    let like_request = UserStats { user_ids: ids };
+    let (profiles, works, likes) = tokio::try_join!(
         state.caller.call(&profile_request),
-        state.caller.call(&work_request)
+        state.caller.call(&work_request),
+        state.caller.call(&like_request),
     )?;
+    let likes: HashMap<i64, _> = likes.stats.into_iter().map(|s| (s.user_id, s)).collect();
     let works: HashMap<i64, i64> = works
         .counts
         .into_iter()
@@ -44,6 +49,10 @@ pub async fn users(
         .map(|profile| {
             let mut user = User::from_profile(profile, &state.public_base_url);
             user.work_count = works.get(&user.id).copied().unwrap_or_default();
+            if let Some(stat) = likes.get(&user.id) {
+                user.favorite_count = stat.favorite_count;
+                user.total_favorited = stat.total_favorited;
+            }
             (user.id, user)
         })
         .collect())
@@ -55,13 +64,29 @@ pub async fn videos(
     viewer: Option<i64>,
     infos: Vec<VideoInfo>,
 ) -> Result<Vec<Video>, ApiError> {
+    if infos.is_empty() {
+        return Ok(Vec::new());
+    }
     let author_ids = infos.iter().map(|info| info.author_id).collect();
-    let authors = users(state, viewer, author_ids).await?;
+    let stats_request = VideoStats {
+        video_ids: infos.iter().map(|info| info.id).collect(),
+        viewer,
+    };
+    let (authors, stats) = tokio::try_join!(users(state, viewer, author_ids), async {
+        Ok(state.caller.call(&stats_request).await?)
+    },)?;
+    let stats: HashMap<i64, _> = stats.stats.into_iter().map(|s| (s.video_id, s)).collect();
     Ok(infos
         .into_iter()
         .filter_map(|info| {
             let author = authors.get(&info.author_id)?.clone();
-            Some(Video::new(info, author, &state.media_base_url))
+            let stat = stats.get(&info.id).copied();
+            let mut video = Video::new(info, author, &state.media_base_url);
+            if let Some(stat) = stat {
+                video.favorite_count = stat.favorite_count;
+                video.is_favorite = stat.viewer_liked;
+            }
+            Some(video)
         })
         .collect())
 }

@@ -64,6 +64,13 @@ impl AppState {
         }
     }
 
+    /// The signed-in user; 401 without a valid token.
+    pub async fn signed_in(&self, params: &Params) -> Result<i64, ApiError> {
+        self.viewer(params)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("log in first"))
+    }
+
     /// The signed-in user, if the request carries a token; a bad token is a 401, not anonymous.
     pub async fn viewer(&self, params: &Params) -> Result<Option<i64>, ApiError> {
         match params.token() {
@@ -84,6 +91,14 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         ("/douyin/user/login", post(handlers::login::handle)),
         ("/douyin/user", get(handlers::user_info::handle)),
         ("/douyin/feed", get(handlers::feed::handle)),
+        (
+            "/douyin/favorite/action",
+            post(handlers::favorite_action::handle),
+        ),
+        (
+            "/douyin/favorite/list",
+            get(handlers::favorite_list::handle),
+        ),
         ("/douyin/publish/list", get(handlers::publish_list::handle)),
         (
             "/douyin/publish/action",

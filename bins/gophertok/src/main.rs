@@ -20,6 +20,10 @@ async fn main() -> anyhow::Result<()> {
     let video = video::start(&settings, video_nats)
         .await
         .context("starting video worker")?;
+    let favorite_nats = settings::connect_nats(&settings.nats, "gophertok-favorite", true).await?;
+    let favorite = favorite::start(&settings, favorite_nats)
+        .await
+        .context("starting favorite worker")?;
 
     let edge_nats = settings::connect_nats(&settings.nats, "gophertok-edge", true).await?;
     let probes = storage_probes(&settings).await?;
@@ -31,7 +35,7 @@ async fn main() -> anyhow::Result<()> {
     edge::serve(listener, edge::router(state, &settings), shutdown.clone()).await?;
 
     // The edge has stopped taking calls; now let the workers finish theirs.
-    tokio::join!(user.shutdown(), video.shutdown());
+    tokio::join!(user.shutdown(), video.shutdown(), favorite.shutdown());
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! client (another language, the `nats` CLI) can be written from these types alone.
 
 pub mod error;
+pub mod favorite;
 pub mod rpc;
 pub mod user;
 pub mod video;

@@ -1,11 +1,13 @@
 //! The NATS runtime every worker and the edge stand on: serve a [`Router`] of typed handlers
 //! on the NATS service API, make typed [`call`]s, carry W3C trace context in headers and shut
-//! down gracefully.
+//! down gracefully; persist JetStream streams in batches.
 
+pub mod batch;
 mod call;
 mod router;
 mod serve;
 mod shutdown;
+pub mod streams;
 pub mod trace;
 
 pub use call::{CallError, Caller, call};

@@ -26,7 +26,12 @@ macro_rules! migration {
 
 /// Every migration of `sql/mysql/`, applied at start-up by [`crate::connect_mysql`].
 pub static MIGRATOR: std::sync::LazyLock<Migrator> = std::sync::LazyLock::new(|| Migrator {
-    migrations: Cow::Owned(vec![migration!(1, "users"), migration!(2, "videos")]),
+    migrations: Cow::Owned(vec![
+        migration!(1, "users"),
+        migration!(2, "videos"),
+        migration!(3, "favorites"),
+        migration!(4, "videos_sha_ascii"),
+    ]),
     ignore_missing: true,
     // Locked by `connect_mysql` instead: sqlx's lock does not wait on MariaDB.
     locking: false,

@@ -21,6 +21,7 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     pub media: MediaSettings,
     pub filter: FilterSettings,
+    pub persist: PersistSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,6 +117,32 @@ pub struct S3Settings {
     pub path_style: bool,
     pub access_key_id: String,
     pub secret_access_key: String,
+}
+
+/// The JetStream batch consumers that persist events to MySQL.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PersistSettings {
+    /// A batch closes at this many messages…
+    pub max_batch: usize,
+    /// …or after this many milliseconds, whichever comes first.
+    pub max_wait_ms: u64,
+    /// Delay before a failed batch is redelivered.
+    pub retry_delay_ms: u64,
+    /// Overrides the consumer files' ack wait (how long an unacknowledged message stays
+    /// with a consumer that died before it is redelivered).
+    pub ack_wait_ms: Option<u64>,
+}
+
+impl Default for PersistSettings {
+    fn default() -> Self {
+        Self {
+            max_batch: 500,
+            max_wait_ms: 50,
+            retry_delay_ms: 1_000,
+            ack_wait_ms: None,
+        }
+    }
 }
 
 /// The sensitive-word filter applied to titles, comments and messages.
@@ -270,6 +297,9 @@ impl Settings {
         if self.user.node_lease_secs < 3 {
             return invalid("user.node_lease_secs must be at least 3");
         }
+        if self.persist.max_batch == 0 || self.persist.max_wait_ms == 0 {
+            return invalid("persist.max_batch and persist.max_wait_ms must be above 0");
+        }
         if self.media.max_upload_bytes == 0 {
             return invalid("media.max_upload_bytes must be above 0");
         }
@@ -311,6 +341,7 @@ impl Default for Settings {
             telemetry: TelemetrySettings::default(),
             media: MediaSettings::default(),
             filter: FilterSettings::default(),
+            persist: PersistSettings::default(),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! One file per route of the app's API.
 
+pub mod favorite_action;
+pub mod favorite_list;
 pub mod feed;
 pub mod login;
 pub mod publish_action;
@@ -31,4 +33,15 @@ pub fn subject_user(params: &Params, viewer: Option<i64>) -> Result<i64, ApiErro
         (Some(id), _) | (None, Some(id)) => Ok(id),
         (None, None) => Err(ApiError::unauthorized("log in or give a user_id")),
     }
+}
+
+/// A required id parameter that must be positive (`video_id=-1` is a 400, not a 404).
+pub fn positive_id(params: &Params, name: &str) -> Result<i64, ApiError> {
+    let id = params.required_i64(name)?;
+    if id <= 0 {
+        return Err(ApiError::bad_request(format!(
+            "{name} must be a positive id"
+        )));
+    }
+    Ok(id)
 }

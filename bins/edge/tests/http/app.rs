@@ -16,6 +16,7 @@ pub struct App {
     pub store: Arc<dyn ObjectStore>,
     _user: user::UserWorker,
     _video: video::VideoWorker,
+    pub favorite: favorite::FavoriteWorker,
     _s3: Option<testkit::S3Server>,
     shutdown: mesh::Shutdown,
 }
@@ -58,6 +59,10 @@ impl App {
         let video = video::start(&env.settings, video_nats)
             .await
             .expect("video worker");
+        let favorite_nats = env.nats_client().await.expect("nats");
+        let favorite = favorite::start(&env.settings, favorite_nats)
+            .await
+            .expect("favorite worker");
         let nats = settings::connect_nats(&env.settings.nats, "edge", true)
             .await
             .expect("edge nats");
@@ -81,6 +86,7 @@ impl App {
             store,
             _user: user,
             _video: video,
+            favorite,
             _s3: None,
             shutdown,
         }

@@ -7,6 +7,7 @@ mod accounts;
 mod app;
 mod bad_input;
 mod compat;
+mod likes;
 mod outage;
 mod tokens;
 mod video_input;

@@ -1,0 +1,349 @@
+//! Likes end to end: action → list → counts through the edge, concurrency, persistence
+//! through JetStream in batches (crash, replay, out-of-order, poison), and hot state rebuilt
+//! after Redis loses it.
+
+use std::time::{Duration, Instant};
+
+use contract::favorite::{FavoriteEvent, SetFavorite};
+use reqwest::StatusCode;
+use serde_json::Value;
+use testkit::media;
+
+use crate::app::{App, error_json, ok_json};
+
+async fn like(app: &App, token: &str, video_id: i64, action: i64) -> reqwest::Response {
+    app.http
+        .post(app.url("/douyin/favorite/action/"))
+        .form(&[
+            ("token", token.to_owned()),
+            ("video_id", video_id.to_string()),
+            ("action_type", action.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A user, a published video and its id.
+async fn video_by(app: &App, name: &str, seed: u32) -> (i64, String, i64) {
+    let (user_id, token) = app.register(name, "secret1").await;
+    let body = ok_json(
+        app.publish(&token, media::mp4(seed).unwrap(), "v.mp4", "liked")
+            .await,
+    )
+    .await;
+    (user_id, token, body["video_id"].as_i64().unwrap())
+}
+
+async fn feed_video(app: &App, token: &str) -> Value {
+    let feed = ok_json(app.get(&format!("/douyin/feed/?token={token}")).await).await;
+    feed["video_list"][0].clone()
+}
+
+async fn user(app: &App, id: i64) -> Value {
+    ok_json(app.get(&format!("/douyin/user/?user_id={id}")).await).await["user"].clone()
+}
+
+/// Liked rows in MySQL for `video`, once the persistence consumer has caught up to `want`.
+async fn persisted_likes(app: &App, video: i64, want: i64) -> i64 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM favorites WHERE video_id = ? AND liked = 1")
+                .bind(video)
+                .fetch_one(&app.env.db.pool)
+                .await
+                .unwrap();
+        if n == want || Instant::now() > deadline {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Deletes every Redis key of this test, as a flush or restart would.
+async fn lose_redis(app: &App) {
+    use fred::prelude::LuaInterface;
+    let redis = settings::connect_redis(&app.env.settings.redis)
+        .await
+        .unwrap();
+    let script =
+        "for _, k in ipairs(redis.call('keys', ARGV[1])) do redis.call('del', k) end return 1";
+    let pattern = format!("{}fav:*", app.env.settings.redis.prefix);
+    let _: i64 = redis
+        .eval(script, Vec::<String>::new(), vec![pattern])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn like_list_and_counts_round_trip_and_unlike_is_idempotent() {
+    let app = App::start().await;
+    let (author, _, video) = video_by(&app, "author", 20).await;
+    let (fan, token) = app.register("fan", "secret1").await;
+    for _ in 0..2 {
+        ok_json(like(&app, &token, video, 1).await).await;
+    }
+    let list = ok_json(
+        app.get(&format!(
+            "/douyin/favorite/list/?user_id={fan}&token={token}"
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(list["video_list"][0]["id"], video);
+    assert_eq!(list["video_list"][0]["is_favorite"], true);
+    let seen = feed_video(&app, &token).await;
+    assert_eq!(
+        (
+            seen["favorite_count"].as_i64(),
+            seen["is_favorite"].as_bool()
+        ),
+        (Some(1), Some(true))
+    );
+    assert_eq!(user(&app, author).await["total_favorited"], 1);
+    assert_eq!(user(&app, fan).await["favorite_count"], 1);
+
+    for _ in 0..2 {
+        ok_json(like(&app, &token, video, 2).await).await;
+    }
+    let seen = feed_video(&app, &token).await;
+    assert_eq!(
+        (
+            seen["favorite_count"].as_i64(),
+            seen["is_favorite"].as_bool()
+        ),
+        (Some(0), Some(false))
+    );
+    let list = ok_json(
+        app.get(&format!("/douyin/favorite/list/?user_id={fan}"))
+            .await,
+    )
+    .await;
+    assert!(list["video_list"].as_array().unwrap().is_empty());
+    assert_eq!(user(&app, author).await["total_favorited"], 0);
+    assert_eq!(persisted_likes(&app, video, 0).await, 0);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_likes_count_once_per_user_and_mysql_agrees() {
+    let app = App::start().await;
+    let (_, token, video) = video_by(&app, "popular", 21).await;
+    let same_user = (0..50).map(|_| like(&app, &token, video, 1));
+    for response in futures::future::join_all(same_user).await {
+        ok_json(response).await;
+    }
+    assert_eq!(feed_video(&app, &token).await["favorite_count"], 1);
+
+    let client = app.env.nats_client().await.unwrap();
+    let caller = mesh::Caller::new(client, Duration::from_secs(10));
+    let many_users = (1000..1049).map(|user_id| {
+        let caller = caller.clone();
+        async move {
+            caller
+                .call(&SetFavorite {
+                    user_id,
+                    video_id: video,
+                    liked: true,
+                })
+                .await
+                .unwrap()
+        }
+    });
+    futures::future::join_all(many_users).await;
+    assert_eq!(feed_video(&app, &token).await["favorite_count"], 50);
+    assert_eq!(persisted_likes(&app, video, 50).await, 50);
+}
+
+#[tokio::test]
+async fn bad_like_requests_are_json_errors() {
+    let app = App::start().await;
+    let (_, token, video) = video_by(&app, "strict", 22).await;
+    error_json(like(&app, &token, video, 3).await, StatusCode::BAD_REQUEST).await;
+    error_json(like(&app, &token, -1, 1).await, StatusCode::BAD_REQUEST).await;
+    error_json(like(&app, &token, 12345, 1).await, StatusCode::NOT_FOUND).await;
+    error_json(like(&app, "", video, 1).await, StatusCode::UNAUTHORIZED).await;
+    let response = app
+        .http
+        .post(app.url("/douyin/favorite/action/"))
+        .form(&[
+            ("token", token.as_str()),
+            ("video_id", "abc"),
+            ("action_type", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    error_json(response, StatusCode::BAD_REQUEST).await;
+}
+
+#[tokio::test]
+async fn counts_and_lists_survive_redis_losing_everything_before_and_after_persistence() {
+    let mut app = App::start().await;
+    let (author, _, video) = video_by(&app, "resilient", 23).await;
+    // Hold persistence back, so the likes exist only in the stream (and in Redis).
+    let idle = favorite::Persister::start(
+        app.env.db.pool.clone(),
+        async_nats::jetstream::new(app.env.nats_client().await.unwrap()),
+        &held_back(&app),
+    );
+    app.favorite.replace_persister(idle).kill();
+    let (fan, token) = app.register("keeper", "secret1").await;
+    ok_json(like(&app, &token, video, 1).await).await;
+    ok_json(like(&app, &token, video, 2).await).await;
+    ok_json(like(&app, &token, video, 1).await).await;
+
+    lose_redis(&app).await;
+    let check = async |app: &App| {
+        assert_eq!(feed_video(app, &token).await["favorite_count"], 1);
+        assert_eq!(feed_video(app, &token).await["is_favorite"], true);
+        assert_eq!(user(app, author).await["total_favorited"], 1);
+        assert_eq!(user(app, fan).await["favorite_count"], 1);
+        let list = ok_json(
+            app.get(&format!("/douyin/favorite/list/?user_id={fan}"))
+                .await,
+        )
+        .await;
+        assert_eq!(list["video_list"][0]["id"], video);
+    };
+    check(&app).await;
+
+    // Persist, lose Redis again: now the rows alone must give the same answers.
+    let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
+    let running = favorite::Persister::start(app.env.db.pool.clone(), js, &app.env.settings);
+    app.favorite.replace_persister(running).kill();
+    assert_eq!(persisted_likes(&app, video, 1).await, 1);
+    lose_redis(&app).await;
+    check(&app).await;
+}
+
+/// Settings whose consumer waits long for batches (so it holds messages unacknowledged).
+fn held_back(app: &App) -> settings::Settings {
+    let mut settings = app.env.settings.clone();
+    settings.persist.max_batch = 100_000;
+    settings.persist.max_wait_ms = 60_000;
+    settings
+}
+
+#[tokio::test]
+async fn a_consumer_killed_mid_batch_loses_nothing_and_duplicates_nothing() {
+    let mut app = App::start_with(|settings| settings.persist.ack_wait_ms = Some(1_000)).await;
+    let (_, _, video) = video_by(&app, "crashy", 24).await;
+    let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
+    let holding = favorite::Persister::start(app.env.db.pool.clone(), js.clone(), &held_back(&app));
+    app.favorite.replace_persister(holding).kill();
+    let holding = favorite::Persister::start(app.env.db.pool.clone(), js.clone(), &held_back(&app));
+    let caller = mesh::Caller::new(
+        app.env.nats_client().await.unwrap(),
+        Duration::from_secs(10),
+    );
+    for user_id in 1..=200 {
+        caller
+            .call(&SetFavorite {
+                user_id,
+                video_id: video,
+                liked: true,
+            })
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The holding consumer has the messages in hand, unacknowledged: kill it like a crash.
+    app.favorite.replace_persister(holding).kill();
+    let fresh = favorite::Persister::start(app.env.db.pool.clone(), js, &app.env.settings);
+    app.favorite.replace_persister(fresh).kill();
+    assert_eq!(persisted_likes(&app, video, 200).await, 200);
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM favorites WHERE video_id = ?")
+        .bind(video)
+        .fetch_one(&app.env.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 200, "every acknowledged like exactly once");
+}
+
+#[tokio::test]
+async fn replayed_and_reordered_batches_change_nothing() {
+    use mesh::batch::{ApplyBatch, Sequenced};
+    let app = App::start().await;
+    let persist = favorite::persist::Persist {
+        db: app.env.db.pool.clone(),
+    };
+    let event = |user_id, liked, at_ms| FavoriteEvent {
+        user_id,
+        video_id: 77,
+        author_id: 5,
+        liked,
+        at_ms,
+    };
+    let batch = vec![
+        Sequenced {
+            seq: 11,
+            event: event(1, true, 100),
+        },
+        Sequenced {
+            seq: 12,
+            event: event(1, false, 200),
+        },
+        Sequenced {
+            seq: 13,
+            event: event(1, true, 300),
+        },
+        Sequenced {
+            seq: 14,
+            event: event(2, true, 400),
+        },
+    ];
+    persist.apply(&batch).await.unwrap();
+    let snapshot = || async {
+        sqlx::query_as::<_, (i64, bool, i64, i64)>(
+            "SELECT user_id, liked, seq, liked_ms FROM favorites WHERE video_id = 77 ORDER BY user_id",
+        )
+        .fetch_all(&app.env.db.pool)
+        .await
+        .unwrap()
+    };
+    let first = snapshot().await;
+    assert_eq!(first, [(1, true, 13, 300), (2, true, 14, 400)]);
+    // The same batch again, then its messages one by one in reverse (redelivered out of order).
+    persist.apply(&batch).await.unwrap();
+    for item in batch.iter().rev() {
+        persist.apply(std::slice::from_ref(item)).await.unwrap();
+    }
+    assert_eq!(snapshot().await, first);
+}
+
+#[tokio::test]
+async fn a_poison_message_is_dead_lettered_and_the_rest_persist() {
+    let app = App::start().await;
+    let (_, token, video) = video_by(&app, "poisoned", 25).await;
+    let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
+    js.publish("evt.favorite.1.2.3", "this is not JSON".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    ok_json(like(&app, &token, video, 1).await).await;
+    assert_eq!(
+        persisted_likes(&app, video, 1).await,
+        1,
+        "the message behind the poison"
+    );
+    let mut dead = js.get_stream("DEAD_LETTERS").await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while dead.info().await.unwrap().state.messages == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let letter = dead
+        .get_last_raw_message_by_subject("dead.FAVORITES.favorite-persist")
+        .await
+        .unwrap();
+    assert_eq!(&letter.payload[..], b"this is not JSON");
+    let headers = letter.headers;
+    assert!(
+        headers
+            .get("Gophertok-Dead-Reason")
+            .unwrap()
+            .as_str()
+            .contains("undecodable")
+    );
+}

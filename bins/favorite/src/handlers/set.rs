@@ -1,0 +1,85 @@
+//! `favorite.v1.set`: like or unlike. Acknowledged once the event is stored in the
+//! FAVORITES stream; the hot state is updated before the reply (read-your-writes), MySQL
+//! follows in the persistence consumer's next batch.
+
+use std::sync::Arc;
+
+use contract::{
+    favorite::{FavoriteEvent, FavoriteSet, SetFavorite, event_subject},
+    video::GetVideos,
+};
+
+use crate::{State, error::FavoriteError, hot::Applied, rebuild, store::CountBy};
+
+pub async fn handle(state: Arc<State>, request: SetFavorite) -> Result<FavoriteSet, FavoriteError> {
+    if request.video_id <= 0 {
+        return Err(FavoriteError::Invalid(
+            "video_id must be a positive id".into(),
+        ));
+    }
+    let videos = state
+        .caller
+        .call(&GetVideos {
+            ids: vec![request.video_id],
+        })
+        .await?;
+    let video = videos.videos.first().ok_or(FavoriteError::NoSuchVideo)?;
+    let event = FavoriteEvent {
+        user_id: request.user_id,
+        video_id: video.id,
+        author_id: video.author_id,
+        liked: request.liked,
+        at_ms: now_ms(),
+    };
+    // Load what this event touches *before* it exists: a state rebuilt later could already
+    // hold the event (persisted meanwhile) while the counts loaded earlier do not.
+    ensure_loaded(&state, &event).await?;
+    let seq = publish(&state, &event).await?;
+    for _ in 0..3 {
+        if state.hot.apply(seq, &event).await? == Applied::Done {
+            return Ok(FavoriteSet { seq });
+        }
+        // Redis lost the state in between: the rebuild includes this event (it is in the
+        // stream and claimed as applied), and applying it again is a no-op.
+        ensure_loaded(&state, &event).await?;
+    }
+    Err(FavoriteError::Stream("hot state keeps disappearing".into()))
+}
+
+async fn ensure_loaded(state: &State, event: &FavoriteEvent) -> Result<(), FavoriteError> {
+    let [user, video, author, _] = state
+        .hot
+        .loaded(event.user_id, event.video_id, event.author_id)
+        .await?;
+    if !user {
+        rebuild::users(state, &[event.user_id]).await?;
+    }
+    if !video {
+        rebuild::counts(state, CountBy::Video, &[event.video_id]).await?;
+    }
+    if !author {
+        rebuild::counts(state, CountBy::Author, &[event.author_id]).await?;
+    }
+    Ok(())
+}
+
+/// Stores the event; returns its stream sequence once JetStream has acknowledged it.
+async fn publish(state: &State, event: &FavoriteEvent) -> Result<u64, FavoriteError> {
+    let payload = serde_json::to_vec(event).map_err(|e| FavoriteError::Stream(e.to_string()))?;
+    let subject = event_subject(event.author_id, event.video_id, event.user_id);
+    let ack = state
+        .js
+        .publish(subject, payload.into())
+        .await
+        .map_err(|e| FavoriteError::Stream(e.to_string()))?
+        .await
+        .map_err(|e| FavoriteError::Stream(e.to_string()))?;
+    Ok(ack.sequence)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or_default()
+}

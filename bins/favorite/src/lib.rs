@@ -1,0 +1,149 @@
+//! The favorite worker: likes (acknowledged once in the FAVORITES stream), hot counts and
+//! lists in Redis, and the batch consumer that persists the stream to MySQL.
+
+pub mod error;
+mod handlers;
+pub mod hot;
+pub mod persist;
+mod rebuild;
+pub mod state;
+mod store;
+
+use std::{sync::Arc, time::Duration};
+
+use async_nats::jetstream;
+use contract::favorite::{
+    ListFavorites, PERSIST_CONSUMER, STREAM, SetFavorite, UserStats, VideoStats,
+};
+use mesh::{Caller, Router, ServiceSpec, Shutdown, Worker, batch::BatchSpec};
+use settings::Settings;
+use sqlx::MySqlPool;
+
+use crate::{hot::Hot, persist::Persist};
+
+/// The stream and consumer definitions, from `nats/`.
+pub const STREAM_FILE: &str = include_str!("../../../nats/streams/FAVORITES.json");
+pub const CONSUMER_FILE: &str = include_str!("../../../nats/consumers/favorite-persist.json");
+pub const DEAD_LETTERS_FILE: &str = include_str!("../../../nats/streams/DEAD_LETTERS.json");
+
+pub struct State {
+    pub db: MySqlPool,
+    pub hot: Hot,
+    pub js: jetstream::Context,
+    pub caller: Caller,
+}
+
+pub fn router() -> Router<State> {
+    Router::new()
+        .route::<SetFavorite, _, _, _>(handlers::set::handle)
+        .route::<ListFavorites, _, _, _>(handlers::list::handle)
+        .route::<VideoStats, _, _, _>(handlers::video_stats::handle)
+        .route::<UserStats, _, _, _>(handlers::user_stats::handle)
+}
+
+pub fn spec(settings: &Settings) -> ServiceSpec {
+    ServiceSpec {
+        name: contract::favorite::SERVICE,
+        version: env!("CARGO_PKG_VERSION"),
+        description: "likes, like counts and liked lists",
+        concurrency: settings.worker.concurrency,
+    }
+}
+
+/// The batch boundaries the settings choose for `consumer` on `stream`.
+pub fn batch_spec(settings: &Settings, stream: &str, consumer: &str) -> BatchSpec {
+    BatchSpec {
+        stream: stream.into(),
+        consumer: consumer.into(),
+        max_messages: settings.persist.max_batch,
+        max_wait: Duration::from_millis(settings.persist.max_wait_ms),
+        retry_delay: Duration::from_millis(settings.persist.retry_delay_ms),
+    }
+}
+
+/// Creates or updates the FAVORITES stream, its consumer and the dead-letter stream.
+pub async fn ensure_streams(js: &jetstream::Context, settings: &Settings) -> anyhow::Result<()> {
+    let ack_wait = settings.persist.ack_wait_ms.map(Duration::from_millis);
+    mesh::streams::ensure(js, DEAD_LETTERS_FILE, &[], None).await?;
+    mesh::streams::ensure(js, STREAM_FILE, &[CONSUMER_FILE], ack_wait).await?;
+    Ok(())
+}
+
+pub struct FavoriteWorker {
+    worker: Worker,
+    persist: Persister,
+    state: Arc<State>,
+}
+
+/// The persistence consumer, running in the background until stopped.
+pub struct Persister {
+    stop: Shutdown,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Persister {
+    /// Starts persisting FAVORITES with `settings`' batch boundaries.
+    pub fn start(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> Self {
+        let stop = Shutdown::new();
+        let spec = batch_spec(settings, STREAM, PERSIST_CONSUMER);
+        let applier = Arc::new(Persist { db });
+        let run = mesh::batch::run(js, spec, applier, stop.clone());
+        let task = tokio::spawn(async move {
+            if let Err(err) = run.await {
+                tracing::error!(error = %err, "favorite persistence stopped");
+            }
+        });
+        Self { stop, task }
+    }
+
+    /// Finishes the batch in hand, then stops.
+    pub async fn stop(self) {
+        self.stop.trigger();
+        let _ = self.task.await;
+    }
+
+    /// Stops at once, mid-batch, like a crash (for tests of redelivery).
+    pub fn kill(self) {
+        self.task.abort();
+    }
+}
+
+pub async fn start(
+    settings: &Settings,
+    nats: async_nats::Client,
+) -> anyhow::Result<FavoriteWorker> {
+    let db = settings::connect_mysql(&settings.mysql).await?;
+    let redis = settings::connect_redis(&settings.redis).await?;
+    let js = jetstream::new(nats.clone());
+    ensure_streams(&js, settings).await?;
+    let state = Arc::new(State {
+        db: db.clone(),
+        hot: Hot::new(redis, &settings.redis.prefix),
+        js: js.clone(),
+        caller: Caller::new(nats.clone(), settings.request_timeout()),
+    });
+    let persist = Persister::start(db, js, settings);
+    let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;
+    Ok(FavoriteWorker {
+        worker,
+        persist,
+        state,
+    })
+}
+
+impl FavoriteWorker {
+    pub fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+
+    pub async fn shutdown(self) {
+        self.worker.shutdown().await;
+        self.persist.stop().await;
+    }
+
+    /// Puts `next` in place of the running persistence consumer and hands that one back
+    /// (tests stop or kill it to check redelivery).
+    pub fn replace_persister(&mut self, next: Persister) -> Persister {
+        std::mem::replace(&mut self.persist, next)
+    }
+}

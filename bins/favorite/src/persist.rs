@@ -1,0 +1,62 @@
+//! The FAVORITES stream → MySQL: one multi-row upsert per batch, in one transaction. Each
+//! row only moves forward (a newer stream sequence), so a batch applied twice, or messages
+//! redelivered in any order, leave the table as the latest events say.
+
+use contract::favorite::FavoriteEvent;
+use futures::future::BoxFuture;
+use mesh::batch::{ApplyBatch, ApplyError, Sequenced};
+use sqlx::{MySqlPool, QueryBuilder};
+
+pub struct Persist {
+    pub db: MySqlPool,
+}
+
+// `seq` is assigned last on purpose: MySQL evaluates the assignments left to right, each
+// seeing the values already assigned. Same rule as `PairState::advance`.
+const UPSERT_TAIL: &str = " ON DUPLICATE KEY UPDATE \
+     liked_ms = IF(VALUES(seq) > seq, VALUES(liked_ms), liked_ms), \
+     liked = IF(VALUES(seq) > seq, VALUES(liked), liked), \
+     seq = GREATEST(seq, VALUES(seq))";
+
+impl ApplyBatch for Persist {
+    type Event = FavoriteEvent;
+
+    fn apply<'a>(
+        &'a self,
+        batch: &'a [Sequenced<FavoriteEvent>],
+    ) -> BoxFuture<'a, Result<(), ApplyError>> {
+        Box::pin(async move {
+            let mut tx = self.db.begin().await.map_err(classify)?;
+            let mut query = QueryBuilder::new(
+                "INSERT INTO favorites (user_id, video_id, author_id, liked, seq, liked_ms) ",
+            );
+            query.push_values(batch, |mut row, item| {
+                let e = &item.event;
+                row.push_bind(e.user_id)
+                    .push_bind(e.video_id)
+                    .push_bind(e.author_id)
+                    .push_bind(e.liked)
+                    .push_bind(item.seq as i64)
+                    .push_bind(e.at_ms);
+            });
+            query.push(UPSERT_TAIL);
+            query.build().execute(&mut *tx).await.map_err(classify)?;
+            tx.commit().await.map_err(classify)
+        })
+    }
+}
+
+/// Data and constraint errors fail the same way every time; everything else may pass later.
+pub fn classify(err: sqlx::Error) -> ApplyError {
+    match &err {
+        sqlx::Error::Database(db) => {
+            let state = db.code().unwrap_or_default();
+            if state.starts_with("22") || state.starts_with("23") {
+                ApplyError::Permanent(err.to_string())
+            } else {
+                ApplyError::Transient(err.to_string())
+            }
+        }
+        _ => ApplyError::Transient(err.to_string()),
+    }
+}

@@ -1,0 +1,242 @@
+//! The JetStream batch consumer: a durable pull consumer whose messages are applied in
+//! batches (closed at N messages or T milliseconds), one database transaction per batch,
+//! acknowledged only after the commit. Transient failures are retried after a delay; a
+//! message that can never be applied is dead-lettered (stream `DEAD_LETTERS`, an ERROR log
+//! and a metric) and terminated, so it never blocks the ones behind it. Any number of
+//! instances may share one consumer: the server splits the messages between them.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use async_nats::jetstream::{self, AckKind, Message, consumer::PullConsumer};
+use futures::{StreamExt, future::BoxFuture};
+use serde::de::DeserializeOwned;
+
+use crate::Shutdown;
+
+/// One decoded event and its stream sequence (apply only what is newer than stored).
+#[derive(Debug, Clone)]
+pub struct Sequenced<E> {
+    pub seq: u64,
+    pub event: E,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// Worth retrying later (the database is down, a deadlock, …).
+    #[error("transient: {0}")]
+    Transient(String),
+    /// Will fail the same way every time (violates a constraint for good, …).
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+/// A domain's persistence: apply a batch in one transaction, replay-safe and order-safe.
+pub trait ApplyBatch: Send + Sync + 'static {
+    type Event: DeserializeOwned + Send + Sync;
+    fn apply<'a>(
+        &'a self,
+        batch: &'a [Sequenced<Self::Event>],
+    ) -> BoxFuture<'a, Result<(), ApplyError>>;
+}
+
+/// Batch boundaries and retry pacing.
+#[derive(Debug, Clone)]
+pub struct BatchSpec {
+    pub stream: String,
+    pub consumer: String,
+    pub max_messages: usize,
+    pub max_wait: Duration,
+    pub retry_delay: Duration,
+}
+
+/// Runs until `shutdown` fires; the batch in hand is finished (applied and acked) first.
+pub async fn run<A: ApplyBatch>(
+    js: jetstream::Context,
+    spec: BatchSpec,
+    applier: Arc<A>,
+    shutdown: Shutdown,
+) -> Result<(), async_nats::Error> {
+    let consumer: PullConsumer = js
+        .get_stream(&spec.stream)
+        .await?
+        .get_consumer(&spec.consumer)
+        .await?;
+    let labels = Labels::new(&spec.consumer);
+    while !shutdown.is_triggered() {
+        let pulled = tokio::select! {
+            _ = shutdown.wait() => break,
+            pulled = pull(&consumer, &spec) => pulled,
+        };
+        match pulled {
+            Ok(messages) if messages.is_empty() => {}
+            Ok(messages) => process(&js, &spec, applier.as_ref(), messages, &labels).await,
+            Err(err) => {
+                tracing::warn!(consumer = spec.consumer, error = %err, "pulling a batch");
+                tokio::time::sleep(spec.retry_delay).await;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Up to `max_messages`, waiting at most `max_wait` for them.
+async fn pull(
+    consumer: &PullConsumer,
+    spec: &BatchSpec,
+) -> Result<Vec<Message>, async_nats::Error> {
+    let mut batch = consumer
+        .batch()
+        .max_messages(spec.max_messages)
+        .expires(spec.max_wait)
+        .messages()
+        .await?;
+    let mut messages = Vec::with_capacity(spec.max_messages);
+    while let Some(message) = batch.next().await {
+        messages.push(message?);
+    }
+    Ok(messages)
+}
+
+struct Labels {
+    consumer: String,
+}
+
+impl Labels {
+    fn new(consumer: &str) -> Self {
+        Self {
+            consumer: consumer.to_owned(),
+        }
+    }
+}
+
+async fn process<A: ApplyBatch>(
+    js: &jetstream::Context,
+    spec: &BatchSpec,
+    applier: &A,
+    messages: Vec<Message>,
+    labels: &Labels,
+) {
+    let started = Instant::now();
+    let consumer = labels.consumer.clone();
+    observe_delivery(&messages, &consumer);
+    let mut decoded = Vec::with_capacity(messages.len());
+    let mut kept = Vec::with_capacity(messages.len());
+    for message in messages {
+        match decode::<A::Event>(&message) {
+            Ok(event) => {
+                decoded.push(event);
+                kept.push(message);
+            }
+            Err(reason) => dead_letter(js, spec, &message, &reason).await,
+        }
+    }
+    if !decoded.is_empty() {
+        match applier.apply(&decoded).await {
+            Ok(()) => ack_all(&kept, AckKind::Ack).await,
+            Err(ApplyError::Transient(reason)) => {
+                tracing::warn!(consumer, reason, "batch failed; will be redelivered");
+                ack_all(&kept, AckKind::Nak(Some(spec.retry_delay))).await;
+            }
+            Err(ApplyError::Permanent(reason)) => {
+                tracing::warn!(consumer, reason, "batch refused; applying one by one");
+                one_by_one(js, spec, applier, decoded, kept).await;
+            }
+        }
+    }
+    metrics::histogram!("consumer_batch_seconds", "consumer" => consumer.clone())
+        .record(started.elapsed().as_secs_f64());
+}
+
+/// Isolates the message(s) that can never be applied; the rest go through.
+async fn one_by_one<A: ApplyBatch>(
+    js: &jetstream::Context,
+    spec: &BatchSpec,
+    applier: &A,
+    decoded: Vec<Sequenced<A::Event>>,
+    kept: Vec<Message>,
+) {
+    for (event, message) in decoded.into_iter().zip(kept) {
+        match applier.apply(std::slice::from_ref(&event)).await {
+            Ok(()) => ack(&message, AckKind::Ack).await,
+            Err(ApplyError::Transient(_)) => {
+                ack(&message, AckKind::Nak(Some(spec.retry_delay))).await
+            }
+            Err(ApplyError::Permanent(reason)) => dead_letter(js, spec, &message, &reason).await,
+        }
+    }
+}
+
+fn decode<E: DeserializeOwned>(message: &Message) -> Result<Sequenced<E>, String> {
+    let seq = message
+        .info()
+        .map_err(|err| format!("no JetStream metadata: {err}"))?
+        .stream_sequence;
+    let event =
+        serde_json::from_slice(&message.payload).map_err(|err| format!("undecodable: {err}"))?;
+    Ok(Sequenced { seq, event })
+}
+
+fn observe_delivery(messages: &[Message], consumer: &str) {
+    metrics::histogram!("consumer_batch_size", "consumer" => consumer.to_owned())
+        .record(messages.len() as f64);
+    let redelivered = messages
+        .iter()
+        .filter(|m| m.info().is_ok_and(|info| info.delivered > 1))
+        .count();
+    metrics::counter!("consumer_redeliveries_total", "consumer" => consumer.to_owned())
+        .increment(redelivered as u64);
+    if let Some(info) = messages.last().and_then(|m| m.info().ok()) {
+        metrics::gauge!("consumer_lag", "consumer" => consumer.to_owned()).set(info.pending as f64);
+    }
+}
+
+async fn ack_all(messages: &[Message], kind: AckKind) {
+    for message in messages {
+        ack(message, kind).await;
+    }
+}
+
+async fn ack(message: &Message, kind: AckKind) {
+    // A lost ack only means a redelivery, which applying by sequence makes harmless.
+    if let Err(err) = message.ack_with(kind).await {
+        tracing::warn!(error = %err, "acknowledging a message");
+    }
+}
+
+/// Subject prefix of the dead-letter stream (`nats/streams/DEAD_LETTERS.json`).
+pub const DEAD_LETTER_PREFIX: &str = "dead";
+
+/// Copies `message` to the dead-letter stream with the reason, then terminates it.
+async fn dead_letter(js: &jetstream::Context, spec: &BatchSpec, message: &Message, reason: &str) {
+    let seq = message
+        .info()
+        .map(|info| info.stream_sequence)
+        .unwrap_or_default();
+    tracing::error!(consumer = spec.consumer, seq, subject = %message.subject, reason, "dead-lettered a message");
+    metrics::counter!("consumer_dead_letters_total", "consumer" => spec.consumer.clone())
+        .increment(1);
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(
+        "Gophertok-Dead-Reason",
+        reason.replace(['\r', '\n'], " ").as_str(),
+    );
+    headers.insert("Gophertok-Dead-Subject", message.subject.as_str());
+    headers.insert("Gophertok-Dead-Stream-Seq", seq.to_string().as_str());
+    let subject = format!("{DEAD_LETTER_PREFIX}.{}.{}", spec.stream, spec.consumer);
+    let stored = match js
+        .publish_with_headers(subject, headers, message.payload.clone())
+        .await
+    {
+        Ok(ack) => ack.await.is_ok(),
+        Err(_) => false,
+    };
+    if stored {
+        ack(message, AckKind::Term).await;
+    } else {
+        // Keep it rather than lose it: it comes back after the retry delay.
+        ack(message, AckKind::Nak(Some(spec.retry_delay))).await;
+    }
+}

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use contract::{
+    comment::{CommentCounts, CommentInfo},
     favorite::{UserStats, VideoStats},
     user::GetUsers,
     video::{VideoInfo, WorkCounts},
@@ -12,7 +13,7 @@ use contract::{
 use crate::{
     AppState,
     error::ApiError,
-    views::{User, Video},
+    views::{Comment, User, Video, month_day},
 };
 
 /// Users by id as `viewer` sees them: profiles, work counts and like counts, fetched
@@ -68,14 +69,23 @@ pub async fn videos(
         return Ok(Vec::new());
     }
     let author_ids = infos.iter().map(|info| info.author_id).collect();
+    let video_ids: Vec<i64> = infos.iter().map(|info| info.id).collect();
     let stats_request = VideoStats {
-        video_ids: infos.iter().map(|info| info.id).collect(),
+        video_ids: video_ids.clone(),
         viewer,
     };
-    let (authors, stats) = tokio::try_join!(users(state, viewer, author_ids), async {
-        Ok(state.caller.call(&stats_request).await?)
-    },)?;
+    let comments_request = CommentCounts { video_ids };
+    let (authors, stats, comment_counts) = tokio::try_join!(
+        users(state, viewer, author_ids),
+        async { Ok(state.caller.call(&stats_request).await?) },
+        async { Ok(state.caller.call(&comments_request).await?) },
+    )?;
     let stats: HashMap<i64, _> = stats.stats.into_iter().map(|s| (s.video_id, s)).collect();
+    let comment_counts: HashMap<i64, i64> = comment_counts
+        .counts
+        .into_iter()
+        .map(|c| (c.video_id, c.count))
+        .collect();
     Ok(infos
         .into_iter()
         .filter_map(|info| {
@@ -86,7 +96,29 @@ pub async fn videos(
                 video.favorite_count = stat.favorite_count;
                 video.is_favorite = stat.viewer_liked;
             }
+            video.comment_count = comment_counts.get(&video.id).copied().unwrap_or_default();
             Some(video)
+        })
+        .collect())
+}
+
+/// Comments with their authors, in the order given; one from a vanished user is dropped.
+pub async fn comments(
+    state: &AppState,
+    viewer: Option<i64>,
+    infos: Vec<CommentInfo>,
+) -> Result<Vec<Comment>, ApiError> {
+    let user_ids = infos.iter().map(|info| info.user_id).collect();
+    let authors = users(state, viewer, user_ids).await?;
+    Ok(infos
+        .into_iter()
+        .filter_map(|info| {
+            Some(Comment {
+                id: info.id,
+                user: authors.get(&info.user_id)?.clone(),
+                content: info.content,
+                create_date: month_day(info.created_ms),
+            })
         })
         .collect())
 }

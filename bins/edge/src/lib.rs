@@ -99,6 +99,11 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             "/douyin/favorite/list",
             get(handlers::favorite_list::handle),
         ),
+        (
+            "/douyin/comment/action",
+            post(handlers::comment_action::handle),
+        ),
+        ("/douyin/comment/list", get(handlers::comment_list::handle)),
         ("/douyin/publish/list", get(handlers::publish_list::handle)),
         (
             "/douyin/publish/action",

@@ -68,6 +68,31 @@ impl Video {
     }
 }
 
+/// API.md's Comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    pub id: i64,
+    pub user: User,
+    pub content: String,
+    /// `MM-DD` of the posting day, in UTC.
+    pub create_date: String,
+}
+
+/// `MM-DD` (UTC) of a time in milliseconds since the epoch.
+pub fn month_day(ms: i64) -> String {
+    // Howard Hinnant's civil-from-days: exact for every date, no calendar crate needed.
+    let days = ms.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    format!("{month:02}-{day:02}")
+}
+
 /// `path` under `base_url` when it is a path ("/static/x.png"); URLs are kept as they are.
 pub fn absolute(base_url: &str, path: String) -> String {
     if path.starts_with('/') {
@@ -80,6 +105,13 @@ pub fn absolute(base_url: &str, path: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::absolute;
+
+    #[test]
+    fn dates_are_month_and_day_in_utc() {
+        assert_eq!(super::month_day(0), "01-01");
+        assert_eq!(super::month_day(1_795_526_494_000), "11-24");
+        assert_eq!(super::month_day(951_782_400_000), "02-29");
+    }
 
     #[test]
     fn paths_become_absolute_and_urls_stay() {

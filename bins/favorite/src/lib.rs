@@ -15,7 +15,10 @@ use async_nats::jetstream;
 use contract::favorite::{
     ListFavorites, PERSIST_CONSUMER, STREAM, SetFavorite, UserStats, VideoStats,
 };
-use mesh::{Caller, Router, ServiceSpec, Shutdown, Worker, batch::BatchSpec};
+use mesh::{
+    Caller, Router, ServiceSpec, Worker,
+    batch::{BatchSpec, Persister},
+};
 use settings::Settings;
 use sqlx::MySqlPool;
 
@@ -50,17 +53,6 @@ pub fn spec(settings: &Settings) -> ServiceSpec {
     }
 }
 
-/// The batch boundaries the settings choose for `consumer` on `stream`.
-pub fn batch_spec(settings: &Settings, stream: &str, consumer: &str) -> BatchSpec {
-    BatchSpec {
-        stream: stream.into(),
-        consumer: consumer.into(),
-        max_messages: settings.persist.max_batch,
-        max_wait: Duration::from_millis(settings.persist.max_wait_ms),
-        retry_delay: Duration::from_millis(settings.persist.retry_delay_ms),
-    }
-}
-
 /// Creates or updates the FAVORITES stream, its consumer and the dead-letter stream.
 pub async fn ensure_streams(js: &jetstream::Context, settings: &Settings) -> anyhow::Result<()> {
     let ack_wait = settings.persist.ack_wait_ms.map(Duration::from_millis);
@@ -75,37 +67,10 @@ pub struct FavoriteWorker {
     state: Arc<State>,
 }
 
-/// The persistence consumer, running in the background until stopped.
-pub struct Persister {
-    stop: Shutdown,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Persister {
-    /// Starts persisting FAVORITES with `settings`' batch boundaries.
-    pub fn start(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> Self {
-        let stop = Shutdown::new();
-        let spec = batch_spec(settings, STREAM, PERSIST_CONSUMER);
-        let applier = Arc::new(Persist { db });
-        let run = mesh::batch::run(js, spec, applier, stop.clone());
-        let task = tokio::spawn(async move {
-            if let Err(err) = run.await {
-                tracing::error!(error = %err, "favorite persistence stopped");
-            }
-        });
-        Self { stop, task }
-    }
-
-    /// Finishes the batch in hand, then stops.
-    pub async fn stop(self) {
-        self.stop.trigger();
-        let _ = self.task.await;
-    }
-
-    /// Stops at once, mid-batch, like a crash (for tests of redelivery).
-    pub fn kill(self) {
-        self.task.abort();
-    }
+/// The persistence consumer of FAVORITES with `settings`' batch boundaries.
+pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> Persister {
+    let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
+    Persister::start(js, spec, Persist { db })
 }
 
 pub async fn start(
@@ -122,7 +87,7 @@ pub async fn start(
         js: js.clone(),
         caller: Caller::new(nats.clone(), settings.request_timeout()),
     });
-    let persist = Persister::start(db, js, settings);
+    let persist = persister(db, js, settings);
     let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;
     Ok(FavoriteWorker {
         worker,

@@ -46,17 +46,10 @@ impl ApplyBatch for Persist {
     }
 }
 
-/// Data and constraint errors fail the same way every time; everything else may pass later.
-pub fn classify(err: sqlx::Error) -> ApplyError {
-    match &err {
-        sqlx::Error::Database(db) => {
-            let state = db.code().unwrap_or_default();
-            if state.starts_with("22") || state.starts_with("23") {
-                ApplyError::Permanent(err.to_string())
-            } else {
-                ApplyError::Transient(err.to_string())
-            }
-        }
-        _ => ApplyError::Transient(err.to_string()),
+fn classify(err: sqlx::Error) -> ApplyError {
+    if settings::is_permanent(&err) {
+        ApplyError::Permanent(err.to_string())
+    } else {
+        ApplyError::Transient(err.to_string())
     }
 }

@@ -24,6 +24,10 @@ async fn main() -> anyhow::Result<()> {
     let favorite = favorite::start(&settings, favorite_nats)
         .await
         .context("starting favorite worker")?;
+    let comment_nats = settings::connect_nats(&settings.nats, "gophertok-comment", true).await?;
+    let comment = comment::start(&settings, comment_nats)
+        .await
+        .context("starting comment worker")?;
 
     let edge_nats = settings::connect_nats(&settings.nats, "gophertok-edge", true).await?;
     let probes = storage_probes(&settings).await?;
@@ -35,7 +39,12 @@ async fn main() -> anyhow::Result<()> {
     edge::serve(listener, edge::router(state, &settings), shutdown.clone()).await?;
 
     // The edge has stopped taking calls; now let the workers finish theirs.
-    tokio::join!(user.shutdown(), video.shutdown(), favorite.shutdown());
+    tokio::join!(
+        user.shutdown(),
+        video.shutdown(),
+        favorite.shutdown(),
+        comment.shutdown()
+    );
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! and the error carried on the wire. Nothing here knows about NATS or tokio, so any
 //! client (another language, the `nats` CLI) can be written from these types alone.
 
+pub mod comment;
 pub mod error;
 pub mod favorite;
 pub mod rpc;

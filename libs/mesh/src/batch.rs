@@ -52,6 +52,19 @@ pub struct BatchSpec {
     pub retry_delay: Duration,
 }
 
+impl BatchSpec {
+    /// The boundaries `persist` configures, for `consumer` on `stream`.
+    pub fn new(persist: &settings::PersistSettings, stream: &str, consumer: &str) -> Self {
+        Self {
+            stream: stream.to_owned(),
+            consumer: consumer.to_owned(),
+            max_messages: persist.max_batch,
+            max_wait: Duration::from_millis(persist.max_wait_ms),
+            retry_delay: Duration::from_millis(persist.retry_delay_ms),
+        }
+    }
+}
+
 /// Runs until `shutdown` fires; the batch in hand is finished (applied and acked) first.
 pub async fn run<A: ApplyBatch>(
     js: jetstream::Context,
@@ -238,5 +251,37 @@ async fn dead_letter(js: &jetstream::Context, spec: &BatchSpec, message: &Messag
     } else {
         // Keep it rather than lose it: it comes back after the retry delay.
         ack(message, AckKind::Nak(Some(spec.retry_delay))).await;
+    }
+}
+
+/// A batch consumer running in the background until stopped.
+pub struct Persister {
+    stop: Shutdown,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Persister {
+    /// Starts [`run`] for `applier` as a task.
+    pub fn start<A: ApplyBatch>(js: jetstream::Context, spec: BatchSpec, applier: A) -> Self {
+        let stop = Shutdown::new();
+        let consumer = spec.consumer.clone();
+        let run = run(js, spec, Arc::new(applier), stop.clone());
+        let task = tokio::spawn(async move {
+            if let Err(err) = run.await {
+                tracing::error!(consumer, error = %err, "persistence stopped");
+            }
+        });
+        Self { stop, task }
+    }
+
+    /// Finishes the batch in hand, then stops.
+    pub async fn stop(self) {
+        self.stop.trigger();
+        let _ = self.task.await;
+    }
+
+    /// Stops at once, mid-batch, like a crash (tests of redelivery use it).
+    pub fn kill(self) {
+        self.task.abort();
     }
 }

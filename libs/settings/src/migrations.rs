@@ -31,6 +31,7 @@ pub static MIGRATOR: std::sync::LazyLock<Migrator> = std::sync::LazyLock::new(||
         migration!(2, "videos"),
         migration!(3, "favorites"),
         migration!(4, "videos_sha_ascii"),
+        migration!(5, "comments"),
     ]),
     ignore_missing: true,
     // Locked by `connect_mysql` instead: sqlx's lock does not wait on MariaDB.

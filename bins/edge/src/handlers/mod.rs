@@ -1,5 +1,7 @@
 //! One file per route of the app's API.
 
+pub mod comment_action;
+pub mod comment_list;
 pub mod favorite_action;
 pub mod favorite_list;
 pub mod feed;

@@ -17,6 +17,7 @@ pub struct App {
     _user: user::UserWorker,
     _video: video::VideoWorker,
     pub favorite: favorite::FavoriteWorker,
+    _comment: comment::CommentWorker,
     _s3: Option<testkit::S3Server>,
     shutdown: mesh::Shutdown,
 }
@@ -63,6 +64,10 @@ impl App {
         let favorite = favorite::start(&env.settings, favorite_nats)
             .await
             .expect("favorite worker");
+        let comment_nats = env.nats_client().await.expect("nats");
+        let comment = comment::start(&env.settings, comment_nats)
+            .await
+            .expect("comment worker");
         let nats = settings::connect_nats(&env.settings.nats, "edge", true)
             .await
             .expect("edge nats");
@@ -87,6 +92,7 @@ impl App {
             _user: user,
             _video: video,
             favorite,
+            _comment: comment,
             _s3: None,
             shutdown,
         }

@@ -182,7 +182,7 @@ async fn counts_and_lists_survive_redis_losing_everything_before_and_after_persi
     let mut app = App::start().await;
     let (author, _, video) = video_by(&app, "resilient", 23).await;
     // Hold persistence back, so the likes exist only in the stream (and in Redis).
-    let idle = favorite::Persister::start(
+    let idle = favorite::persister(
         app.env.db.pool.clone(),
         async_nats::jetstream::new(app.env.nats_client().await.unwrap()),
         &held_back(&app),
@@ -210,7 +210,7 @@ async fn counts_and_lists_survive_redis_losing_everything_before_and_after_persi
 
     // Persist, lose Redis again: now the rows alone must give the same answers.
     let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
-    let running = favorite::Persister::start(app.env.db.pool.clone(), js, &app.env.settings);
+    let running = favorite::persister(app.env.db.pool.clone(), js, &app.env.settings);
     app.favorite.replace_persister(running).kill();
     assert_eq!(persisted_likes(&app, video, 1).await, 1);
     lose_redis(&app).await;
@@ -230,9 +230,9 @@ async fn a_consumer_killed_mid_batch_loses_nothing_and_duplicates_nothing() {
     let mut app = App::start_with(|settings| settings.persist.ack_wait_ms = Some(1_000)).await;
     let (_, _, video) = video_by(&app, "crashy", 24).await;
     let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
-    let holding = favorite::Persister::start(app.env.db.pool.clone(), js.clone(), &held_back(&app));
+    let holding = favorite::persister(app.env.db.pool.clone(), js.clone(), &held_back(&app));
     app.favorite.replace_persister(holding).kill();
-    let holding = favorite::Persister::start(app.env.db.pool.clone(), js.clone(), &held_back(&app));
+    let holding = favorite::persister(app.env.db.pool.clone(), js.clone(), &held_back(&app));
     let caller = mesh::Caller::new(
         app.env.nats_client().await.unwrap(),
         Duration::from_secs(10),
@@ -250,7 +250,7 @@ async fn a_consumer_killed_mid_batch_loses_nothing_and_duplicates_nothing() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     // The holding consumer has the messages in hand, unacknowledged: kill it like a crash.
     app.favorite.replace_persister(holding).kill();
-    let fresh = favorite::Persister::start(app.env.db.pool.clone(), js, &app.env.settings);
+    let fresh = favorite::persister(app.env.db.pool.clone(), js, &app.env.settings);
     app.favorite.replace_persister(fresh).kill();
     assert_eq!(persisted_likes(&app, video, 200).await, 200);
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM favorites WHERE video_id = ?")

@@ -6,6 +6,7 @@
 mod accounts;
 mod app;
 mod bad_input;
+mod comments;
 mod compat;
 mod likes;
 mod outage;

@@ -1,0 +1,50 @@
+//! The comment domain's errors, and how each one is told to a client.
+
+use contract::ServiceError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommentError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("video not found")]
+    NoSuchVideo,
+    #[error("comment not found")]
+    NoSuchComment,
+    #[error("only its author may delete a comment")]
+    NotTheAuthor,
+    #[error(transparent)]
+    NoIds(#[from] ids::IdError),
+    #[error("video service: {0}")]
+    Video(#[from] mesh::CallError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("redis: {0}")]
+    Redis(#[from] fred::error::Error),
+    #[error("stream: {0}")]
+    Stream(String),
+}
+
+impl From<CommentError> for ServiceError {
+    fn from(err: CommentError) -> Self {
+        match err {
+            CommentError::Invalid(message) => ServiceError::bad_request(message),
+            CommentError::NoSuchVideo | CommentError::NoSuchComment => {
+                ServiceError::not_found(err.to_string())
+            }
+            CommentError::NotTheAuthor => ServiceError::forbidden(err.to_string()),
+            CommentError::Video(call) => call.into(),
+            CommentError::NoIds(_) | CommentError::Stream(_) => {
+                ServiceError::unavailable("comments cannot be recorded right now")
+            }
+            CommentError::Database(_) | CommentError::Redis(_) => {
+                ServiceError::internal(err.to_string())
+            }
+        }
+    }
+}
+
+impl From<mesh::streams::StreamSetupError> for CommentError {
+    fn from(err: mesh::streams::StreamSetupError) -> Self {
+        CommentError::Stream(err.to_string())
+    }
+}

@@ -1,0 +1,19 @@
+//! `comment.v1.list`: a video's comments, newest first (the newest 1000).
+
+use std::sync::Arc;
+
+use contract::comment::{Comments, ListComments};
+
+use crate::{State, error::CommentError, hot::Loaded, rebuild};
+
+const MAX_LIST: usize = 1_000;
+
+pub async fn handle(state: Arc<State>, request: ListComments) -> Result<Comments, CommentError> {
+    for _ in 0..2 {
+        if let Loaded::Yes(comments) = state.hot.list(request.video_id, MAX_LIST).await? {
+            return Ok(Comments { comments });
+        }
+        rebuild::videos(&state, &[request.video_id]).await?;
+    }
+    Ok(Comments::default())
+}

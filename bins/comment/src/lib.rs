@@ -1,0 +1,107 @@
+//! The comment worker: comments acknowledged once in the COMMENTS stream, lists and counts
+//! from hot state in Redis, and the batch consumer that persists the stream to MySQL.
+
+pub mod error;
+mod handlers;
+pub mod hot;
+pub mod persist;
+mod rebuild;
+mod store;
+mod write;
+
+use std::{sync::Arc, time::Duration};
+
+use async_nats::jetstream;
+use contract::comment::{
+    CommentCounts, DeleteComment, ListComments, PERSIST_CONSUMER, PostComment, STREAM,
+};
+use ids::{NodeLease, Snowflake};
+use mesh::{
+    Caller, Router, ServiceSpec, Worker,
+    batch::{BatchSpec, Persister},
+};
+use settings::Settings;
+use sqlx::MySqlPool;
+use wordfilter::WordFilter;
+
+use crate::{hot::Hot, persist::Persist};
+
+pub const STREAM_FILE: &str = include_str!("../../../nats/streams/COMMENTS.json");
+pub const CONSUMER_FILE: &str = include_str!("../../../nats/consumers/comment-persist.json");
+pub const DEAD_LETTERS_FILE: &str = include_str!("../../../nats/streams/DEAD_LETTERS.json");
+
+pub struct State {
+    pub db: MySqlPool,
+    pub hot: Hot,
+    pub js: jetstream::Context,
+    pub caller: Caller,
+    pub ids: Snowflake,
+    pub filter: WordFilter,
+}
+
+pub fn router() -> Router<State> {
+    Router::new()
+        .route::<PostComment, _, _, _>(handlers::post::handle)
+        .route::<DeleteComment, _, _, _>(handlers::delete::handle)
+        .route::<ListComments, _, _, _>(handlers::list::handle)
+        .route::<CommentCounts, _, _, _>(handlers::counts::handle)
+}
+
+pub fn spec(settings: &Settings) -> ServiceSpec {
+    ServiceSpec {
+        name: contract::comment::SERVICE,
+        version: env!("CARGO_PKG_VERSION"),
+        description: "comments, comment lists and counts",
+        concurrency: settings.worker.concurrency,
+    }
+}
+
+/// The persistence consumer of COMMENTS with `settings`' batch boundaries.
+pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> Persister {
+    let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
+    Persister::start(js, spec, Persist { db })
+}
+
+pub struct CommentWorker {
+    worker: Worker,
+    persist: Persister,
+    state: Arc<State>,
+}
+
+pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Result<CommentWorker> {
+    let db = settings::connect_mysql(&settings.mysql).await?;
+    let redis = settings::connect_redis(&settings.redis).await?;
+    let js = jetstream::new(nats.clone());
+    let ack_wait = settings.persist.ack_wait_ms.map(Duration::from_millis);
+    mesh::streams::ensure(&js, DEAD_LETTERS_FILE, &[], None).await?;
+    mesh::streams::ensure(&js, STREAM_FILE, &[CONSUMER_FILE], ack_wait).await?;
+    let lease_ttl = Duration::from_secs(settings.user.node_lease_secs);
+    let lease = NodeLease::acquire(redis.clone(), &settings.redis.prefix, lease_ttl).await?;
+    let state = Arc::new(State {
+        db: db.clone(),
+        hot: Hot::new(redis, &settings.redis.prefix),
+        js: js.clone(),
+        caller: Caller::new(nats.clone(), settings.request_timeout()),
+        ids: Snowflake::new(lease),
+        filter: WordFilter::load(settings.filter.words_path.as_deref())?,
+    });
+    let persist = persister(db, js, settings);
+    let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;
+    Ok(CommentWorker {
+        worker,
+        persist,
+        state,
+    })
+}
+
+impl CommentWorker {
+    pub fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+
+    pub async fn shutdown(self) {
+        self.worker.shutdown().await;
+        self.persist.stop().await;
+        self.state.ids.lease().release().await;
+    }
+}

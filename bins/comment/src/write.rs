@@ -1,0 +1,66 @@
+//! The write path both actions share: load the video's hot state before the event exists,
+//! store the event in the COMMENTS stream (the acknowledgement), apply it to the hot state.
+
+use contract::{
+    comment::{CommentEvent, event_subject},
+    video::GetVideos,
+};
+
+use crate::{State, error::CommentError, hot::Loaded, rebuild};
+
+/// 404 unless the video exists.
+pub async fn check_video(state: &State, video_id: i64) -> Result<(), CommentError> {
+    if video_id <= 0 {
+        return Err(CommentError::Invalid(
+            "video_id must be a positive id".into(),
+        ));
+    }
+    let found = state
+        .caller
+        .call(&GetVideos {
+            ids: vec![video_id],
+        })
+        .await?;
+    found
+        .videos
+        .first()
+        .map(drop)
+        .ok_or(CommentError::NoSuchVideo)
+}
+
+/// Loads the video's hot state if it is missing.
+pub async fn ensure_loaded(state: &State, video_id: i64) -> Result<(), CommentError> {
+    if matches!(state.hot.counts(&[video_id]).await?.first(), Some(Some(_))) {
+        return Ok(());
+    }
+    rebuild::videos(state, &[video_id]).await
+}
+
+/// Stores `event`, then applies it to the hot state (rebuilding it if Redis lost it).
+pub async fn record(state: &State, event: &CommentEvent) -> Result<u64, CommentError> {
+    let payload = serde_json::to_vec(event).map_err(|e| CommentError::Stream(e.to_string()))?;
+    let ack = state
+        .js
+        .publish(
+            event_subject(event.video_id, event.comment_id),
+            payload.into(),
+        )
+        .await
+        .map_err(|e| CommentError::Stream(e.to_string()))?
+        .await
+        .map_err(|e| CommentError::Stream(e.to_string()))?;
+    for _ in 0..3 {
+        if let Loaded::Yes(()) = state.hot.apply(ack.sequence, event).await? {
+            return Ok(ack.sequence);
+        }
+        rebuild::videos(state, &[event.video_id]).await?;
+    }
+    Err(CommentError::Stream("hot state keeps disappearing".into()))
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or_default()
+}

@@ -71,6 +71,11 @@ impl AppState {
             .ok_or_else(|| ApiError::unauthorized("log in first"))
     }
 
+    /// The user `token` was issued to; 401 unless it is valid.
+    pub async fn verify(&self, token: &str) -> Result<i64, ApiError> {
+        self.verifier.verify(token).await
+    }
+
     /// The signed-in user, if the request carries a token; a bad token is a 401, not anonymous.
     pub async fn viewer(&self, params: &Params) -> Result<Option<i64>, ApiError> {
         match params.token() {

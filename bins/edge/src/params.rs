@@ -52,6 +52,15 @@ impl Outside {
         })
     }
 
+    /// The token sent outside the body (query or bearer header), if any.
+    pub fn token(&self) -> Option<&str> {
+        self.query
+            .get("token")
+            .map(String::as_str)
+            .or(self.bearer.as_deref())
+            .filter(|token| !token.is_empty())
+    }
+
     /// The query wins over body fields; the bearer token fills in a missing `token`.
     pub fn merge(self, mut fields: HashMap<String, String>) -> Params {
         fields.extend(self.query);

@@ -10,9 +10,13 @@ use axum::{
 use contract::video::{Publish, UPLOAD_PREFIX};
 use serde_json::{Value, json};
 
-use crate::{AppState, error::ApiError, upload};
+use crate::{AppState, error::ApiError, params::Outside, upload};
 
 pub async fn handle(State(state): State<AppState>, req: Request) -> Result<Json<Value>, ApiError> {
+    // A token outside the body is checked before a byte of the upload is stored.
+    if let Some(token) = Outside::of(&req)?.token() {
+        state.verify(token).await?;
+    }
     let store = state.store.as_ref();
     let received = upload::receive(req, store, UPLOAD_PREFIX, state.max_upload_bytes).await?;
     let Some(file) = received.file else {

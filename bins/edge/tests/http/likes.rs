@@ -347,3 +347,72 @@ async fn a_poison_message_is_dead_lettered_and_the_rest_persist() {
             .contains("undecodable")
     );
 }
+
+/// Counts the batches one persister applied, then lets the real one apply them.
+struct Counting {
+    inner: favorite::persist::Persist,
+    batches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl mesh::batch::ApplyBatch for Counting {
+    type Event = FavoriteEvent;
+    fn apply<'a>(
+        &'a self,
+        batch: &'a [mesh::batch::Sequenced<FavoriteEvent>],
+    ) -> futures::future::BoxFuture<'a, Result<(), mesh::batch::ApplyError>> {
+        self.batches
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.apply(batch)
+    }
+}
+
+#[tokio::test]
+async fn two_instances_share_one_consumer_and_split_the_work() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+    let mut app = App::start().await;
+    let (_, _, video) = video_by(&app, "shared", 26).await;
+    let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
+    let mut settings = app.env.settings.clone();
+    settings.persist.max_batch = 20;
+    let counts = [Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0))];
+    let start = |batches: Arc<AtomicUsize>| {
+        let spec = mesh::batch::BatchSpec::new(&settings.persist, "FAVORITES", "favorite-persist");
+        let inner = favorite::persist::Persist {
+            db: app.env.db.pool.clone(),
+        };
+        mesh::batch::Persister::start(js.clone(), spec, Counting { inner, batches })
+    };
+    let (first, second) = (start(Arc::clone(&counts[0])), start(Arc::clone(&counts[1])));
+    app.favorite.replace_persister(first).kill();
+    let caller = mesh::Caller::new(
+        app.env.nats_client().await.unwrap(),
+        Duration::from_secs(10),
+    );
+    let likes = (1..=400).map(|user_id| {
+        let caller = caller.clone();
+        async move {
+            caller
+                .call(&SetFavorite {
+                    user_id,
+                    video_id: video,
+                    liked: true,
+                })
+                .await
+                .unwrap()
+        }
+    });
+    futures::future::join_all(likes).await;
+    assert_eq!(persisted_likes(&app, video, 400).await, 400);
+    second.stop().await;
+    let (a, b) = (
+        counts[0].load(Ordering::SeqCst),
+        counts[1].load(Ordering::SeqCst),
+    );
+    assert!(
+        a > 0 && b > 0,
+        "one instance did all the work ({a} and {b} batches)"
+    );
+}

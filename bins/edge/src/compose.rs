@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use contract::{
     comment::{CommentCounts, CommentInfo},
     favorite::{UserStats, VideoStats},
+    relation::RelationStats,
     user::GetUsers,
     video::{VideoInfo, WorkCounts},
 };
@@ -20,7 +21,7 @@ use crate::{
 /// concurrently (one request per domain, whatever the number of users).
 pub async fn users(
     state: &AppState,
-    _viewer: Option<i64>,
+    viewer: Option<i64>,
     mut ids: Vec<i64>,
 ) -> Result<HashMap<i64, User>, ApiError> {
     ids.sort_unstable();
@@ -32,13 +33,25 @@ pub async fn users(
     let work_request = WorkCounts {
         author_ids: ids.clone(),
     };
-    let like_request = UserStats { user_ids: ids };
-    let (profiles, works, likes) = tokio::try_join!(
+    let like_request = UserStats {
+        user_ids: ids.clone(),
+    };
+    let relation_request = RelationStats {
+        user_ids: ids,
+        viewer,
+    };
+    let (profiles, works, likes, relations) = tokio::try_join!(
         state.caller.call(&profile_request),
         state.caller.call(&work_request),
         state.caller.call(&like_request),
+        state.caller.call(&relation_request),
     )?;
     let likes: HashMap<i64, _> = likes.stats.into_iter().map(|s| (s.user_id, s)).collect();
+    let relations: HashMap<i64, _> = relations
+        .stats
+        .into_iter()
+        .map(|s| (s.user_id, s))
+        .collect();
     let works: HashMap<i64, i64> = works
         .counts
         .into_iter()
@@ -53,6 +66,11 @@ pub async fn users(
             if let Some(stat) = likes.get(&user.id) {
                 user.favorite_count = stat.favorite_count;
                 user.total_favorited = stat.total_favorited;
+            }
+            if let Some(stat) = relations.get(&user.id) {
+                user.follow_count = stat.follow_count;
+                user.follower_count = stat.follower_count;
+                user.is_follow = stat.viewer_follows;
             }
             (user.id, user)
         })
@@ -121,4 +139,14 @@ pub async fn comments(
             })
         })
         .collect())
+}
+
+/// Users in the order of `ids` (those that no longer exist are left out).
+pub async fn ordered_users(
+    state: &AppState,
+    viewer: Option<i64>,
+    ids: Vec<i64>,
+) -> Result<Vec<User>, ApiError> {
+    let mut found = users(state, viewer, ids.clone()).await?;
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }

@@ -109,6 +109,27 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             post(handlers::comment_action::handle),
         ),
         ("/douyin/comment/list", get(handlers::comment_list::handle)),
+        (
+            "/douyin/relation/action",
+            post(handlers::relation_action::handle),
+        ),
+        (
+            "/douyin/relation/follow/list",
+            get(handlers::relation_list::follows),
+        ),
+        (
+            "/douyin/relation/follower/list",
+            get(handlers::relation_list::followers),
+        ),
+        (
+            "/douyin/relation/friend/list",
+            get(handlers::friend_list::handle),
+        ),
+        (
+            "/douyin/message/action",
+            post(handlers::message_action::handle),
+        ),
+        ("/douyin/message/chat", get(handlers::message_chat::handle)),
         ("/douyin/publish/list", get(handlers::publish_list::handle)),
         (
             "/douyin/publish/action",

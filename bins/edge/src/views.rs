@@ -68,6 +68,40 @@ impl Video {
     }
 }
 
+/// API.md's FriendUser: a User and the latest message between the two.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FriendUser {
+    #[serde(flatten)]
+    pub user: User,
+    /// The latest message's text; empty when they never wrote.
+    pub message: String,
+    /// 0: the viewer received it, 1: the viewer sent it.
+    #[serde(rename = "msgType")]
+    pub msg_type: i32,
+}
+
+/// API.md's Message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub to_user_id: i64,
+    pub from_user_id: i64,
+    pub content: String,
+    pub create_time: i64,
+}
+
+impl From<contract::chat::MessageInfo> for Message {
+    fn from(m: contract::chat::MessageInfo) -> Self {
+        Self {
+            id: m.id,
+            to_user_id: m.to_id,
+            from_user_id: m.from_id,
+            content: m.content,
+            create_time: m.create_time,
+        }
+    }
+}
+
 /// API.md's Comment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Comment {

@@ -28,6 +28,14 @@ async fn main() -> anyhow::Result<()> {
     let comment = comment::start(&settings, comment_nats)
         .await
         .context("starting comment worker")?;
+    let relation_nats = settings::connect_nats(&settings.nats, "gophertok-relation", true).await?;
+    let relation = relation::start(&settings, relation_nats)
+        .await
+        .context("starting relation worker")?;
+    let chat_nats = settings::connect_nats(&settings.nats, "gophertok-chat", true).await?;
+    let chat = chat::start(&settings, chat_nats)
+        .await
+        .context("starting chat worker")?;
 
     let edge_nats = settings::connect_nats(&settings.nats, "gophertok-edge", true).await?;
     let probes = storage_probes(&settings).await?;
@@ -43,7 +51,9 @@ async fn main() -> anyhow::Result<()> {
         user.shutdown(),
         video.shutdown(),
         favorite.shutdown(),
-        comment.shutdown()
+        comment.shutdown(),
+        relation.shutdown(),
+        chat.shutdown()
     );
     Ok(())
 }

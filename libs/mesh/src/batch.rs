@@ -23,6 +23,26 @@ pub struct Sequenced<E> {
     pub event: E,
 }
 
+/// The latest state of an on/off relation (a like, a follow), set by the event with the
+/// highest stream sequence: applying events in any order, or twice, gives the same result.
+/// The persistence upserts apply the same rule in SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Versioned {
+    pub on: bool,
+    /// Stream sequence of the event that set the state (0: never set).
+    pub seq: u64,
+    /// Time of that event.
+    pub at_ms: i64,
+}
+
+impl Versioned {
+    pub fn advance(&mut self, seq: u64, on: bool, at_ms: i64) {
+        if seq > self.seq {
+            *self = Self { on, seq, at_ms };
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     /// Worth retrying later (the database is down, a deadlock, …).

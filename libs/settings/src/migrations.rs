@@ -32,6 +32,8 @@ pub static MIGRATOR: std::sync::LazyLock<Migrator> = std::sync::LazyLock::new(||
         migration!(3, "favorites"),
         migration!(4, "videos_sha_ascii"),
         migration!(5, "comments"),
+        migration!(6, "follows"),
+        migration!(7, "messages"),
     ]),
     ignore_missing: true,
     // Locked by `connect_mysql` instead: sqlx's lock does not wait on MariaDB.

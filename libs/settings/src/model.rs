@@ -22,6 +22,7 @@ pub struct Settings {
     pub media: MediaSettings,
     pub filter: FilterSettings,
     pub persist: PersistSettings,
+    pub chat: ChatSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -117,6 +118,54 @@ pub struct S3Settings {
     pub path_style: bool,
     pub access_key_id: String,
     pub secret_access_key: String,
+}
+
+/// Where direct messages live.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChatSettings {
+    /// `mysql` (the embedded default) or `scylla`.
+    pub store: ChatStoreKind,
+    /// Most messages one history request returns.
+    pub page: u32,
+    pub scylla: ScyllaSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatStoreKind {
+    Mysql,
+    Scylla,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScyllaSettings {
+    /// Contact points, `host:port`.
+    pub nodes: Vec<String>,
+    pub keyspace: String,
+    /// The CQL replication map of the keyspace created at start-up.
+    pub replication: String,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        Self {
+            store: ChatStoreKind::Mysql,
+            page: 100,
+            scylla: ScyllaSettings::default(),
+        }
+    }
+}
+
+impl Default for ScyllaSettings {
+    fn default() -> Self {
+        Self {
+            nodes: vec!["127.0.0.1:9042".into()],
+            keyspace: "gophertok".into(),
+            replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}".into(),
+        }
+    }
 }
 
 /// The JetStream batch consumers that persist events to MySQL.
@@ -300,6 +349,17 @@ impl Settings {
         if self.persist.max_batch == 0 || self.persist.max_wait_ms == 0 {
             return invalid("persist.max_batch and persist.max_wait_ms must be above 0");
         }
+        if self.chat.page == 0 {
+            return invalid("chat.page must be above 0");
+        }
+        let keyspace = &self.chat.scylla.keyspace;
+        if keyspace.is_empty()
+            || !keyspace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return invalid("chat.scylla.keyspace must be letters, digits and underscores");
+        }
         if self.media.max_upload_bytes == 0 {
             return invalid("media.max_upload_bytes must be above 0");
         }
@@ -342,6 +402,7 @@ impl Default for Settings {
             media: MediaSettings::default(),
             filter: FilterSettings::default(),
             persist: PersistSettings::default(),
+            chat: ChatSettings::default(),
         }
     }
 }

@@ -5,10 +5,15 @@ pub mod comment_list;
 pub mod favorite_action;
 pub mod favorite_list;
 pub mod feed;
+pub mod friend_list;
 pub mod login;
+pub mod message_action;
+pub mod message_chat;
 pub mod publish_action;
 pub mod publish_list;
 pub mod register;
+pub mod relation_action;
+pub mod relation_list;
 pub mod user_info;
 
 use axum::Json;

@@ -18,6 +18,8 @@ pub struct App {
     _video: video::VideoWorker,
     pub favorite: favorite::FavoriteWorker,
     _comment: comment::CommentWorker,
+    _relation: relation::RelationWorker,
+    _chat: chat::ChatWorker,
     _s3: Option<testkit::S3Server>,
     shutdown: mesh::Shutdown,
 }
@@ -68,6 +70,14 @@ impl App {
         let comment = comment::start(&env.settings, comment_nats)
             .await
             .expect("comment worker");
+        let relation_nats = env.nats_client().await.expect("nats");
+        let relation = relation::start(&env.settings, relation_nats)
+            .await
+            .expect("relation worker");
+        let chat_nats = env.nats_client().await.expect("nats");
+        let chat = chat::start(&env.settings, chat_nats)
+            .await
+            .expect("chat worker");
         let nats = settings::connect_nats(&env.settings.nats, "edge", true)
             .await
             .expect("edge nats");
@@ -93,6 +103,8 @@ impl App {
             _video: video,
             favorite,
             _comment: comment,
+            _relation: relation,
+            _chat: chat,
             _s3: None,
             shutdown,
         }

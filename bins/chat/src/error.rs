@@ -1,0 +1,31 @@
+//! The chat domain's errors, and how each one is told to a client.
+
+use contract::ServiceError;
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("user not found")]
+    NoSuchUser,
+    #[error(transparent)]
+    NoIds(#[from] ids::IdError),
+    #[error("user service: {0}")]
+    Users(#[from] mesh::CallError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<ChatError> for ServiceError {
+    fn from(err: ChatError) -> Self {
+        match err {
+            ChatError::Invalid(message) => ServiceError::bad_request(message),
+            ChatError::NoSuchUser => ServiceError::not_found(err.to_string()),
+            ChatError::NoIds(_) => ServiceError::unavailable("messages cannot be sent right now"),
+            ChatError::Users(call) => call.into(),
+            ChatError::Store(_) => ServiceError::internal(err.to_string()),
+        }
+    }
+}

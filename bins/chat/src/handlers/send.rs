@@ -1,0 +1,56 @@
+//! `chat.v1.send`: 1–1000 characters after trimming, masked; not to yourself; the recipient
+//! must exist. Written to the store before the reply, so both sides see it next time.
+
+use std::sync::Arc;
+
+use contract::{
+    chat::{MessageInfo, SendMessage},
+    user::GetUsers,
+};
+
+use crate::{State, error::ChatError};
+
+const CONTENT_MAX: usize = 1_000;
+
+pub async fn handle(state: Arc<State>, request: SendMessage) -> Result<MessageInfo, ChatError> {
+    if request.from_id == request.to_id {
+        return Err(ChatError::Invalid("you cannot message yourself".into()));
+    }
+    let content = request.content.trim();
+    let count = content.chars().count();
+    if count == 0 || count > CONTENT_MAX {
+        return Err(ChatError::Invalid(format!(
+            "a message is 1–{CONTENT_MAX} characters"
+        )));
+    }
+    if request.to_id <= 0 {
+        return Err(ChatError::Invalid(
+            "to_user_id must be a positive id".into(),
+        ));
+    }
+    let found = state
+        .caller
+        .call(&GetUsers {
+            ids: vec![request.to_id],
+        })
+        .await?;
+    if found.users.is_empty() {
+        return Err(ChatError::NoSuchUser);
+    }
+    let message = MessageInfo {
+        id: state.ids.next_id().await?,
+        from_id: request.from_id,
+        to_id: request.to_id,
+        content: state.filter.mask(content),
+        create_time: now_ms(),
+    };
+    state.store.append(&message).await?;
+    Ok(message)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or_default()
+}

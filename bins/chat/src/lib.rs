@@ -1,0 +1,76 @@
+//! The chat worker: direct messages in a [`store::ChatStore`] — ScyllaDB when configured,
+//! MySQL otherwise — and the latest message per conversation for friend lists.
+
+pub mod error;
+mod handlers;
+pub mod store;
+
+use std::{sync::Arc, time::Duration};
+
+use contract::chat::{History, Latest, SendMessage};
+use ids::{NodeLease, Snowflake};
+use mesh::{Caller, Router, ServiceSpec, Worker};
+use settings::{ChatStoreKind, Settings};
+use wordfilter::WordFilter;
+
+use crate::store::{ChatStore, MysqlStore, ScyllaStore};
+
+pub struct State {
+    pub store: Arc<dyn ChatStore>,
+    pub ids: Snowflake,
+    pub filter: WordFilter,
+    pub caller: Caller,
+    pub page: u32,
+}
+
+pub fn router() -> Router<State> {
+    Router::new()
+        .route::<SendMessage, _, _, _>(handlers::send::handle)
+        .route::<History, _, _, _>(handlers::history::handle)
+        .route::<Latest, _, _, _>(handlers::latest::handle)
+}
+
+pub fn spec(settings: &Settings) -> ServiceSpec {
+    ServiceSpec {
+        name: contract::chat::SERVICE,
+        version: env!("CARGO_PKG_VERSION"),
+        description: "direct messages and conversation history",
+        concurrency: settings.worker.concurrency,
+    }
+}
+
+/// The store the settings choose, ready to use (schema created when missing).
+pub async fn connect_store(settings: &Settings) -> anyhow::Result<Arc<dyn ChatStore>> {
+    Ok(match settings.chat.store {
+        ChatStoreKind::Mysql => Arc::new(MysqlStore {
+            db: settings::connect_mysql(&settings.mysql).await?,
+        }),
+        ChatStoreKind::Scylla => Arc::new(ScyllaStore::connect(&settings.chat.scylla).await?),
+    })
+}
+
+pub struct ChatWorker {
+    worker: Worker,
+    state: Arc<State>,
+}
+
+pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Result<ChatWorker> {
+    let redis = settings::connect_redis(&settings.redis).await?;
+    let lease_ttl = Duration::from_secs(settings.user.node_lease_secs);
+    let state = Arc::new(State {
+        store: connect_store(settings).await?,
+        ids: Snowflake::new(NodeLease::acquire(redis, &settings.redis.prefix, lease_ttl).await?),
+        filter: WordFilter::load(settings.filter.words_path.as_deref())?,
+        caller: Caller::new(nats.clone(), settings.request_timeout()),
+        page: settings.chat.page,
+    });
+    let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;
+    Ok(ChatWorker { worker, state })
+}
+
+impl ChatWorker {
+    pub async fn shutdown(self) {
+        self.worker.shutdown().await;
+        self.state.ids.lease().release().await;
+    }
+}

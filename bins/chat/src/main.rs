@@ -1,0 +1,15 @@
+//! The chat worker as a process of its own: load settings, init telemetry, serve.
+
+use anyhow::Context;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = settings::load().context("loading settings")?;
+    telemetry::init("chat", &settings.telemetry);
+    let nats = settings::connect_nats(&settings.nats, "chat", true).await?;
+    let shutdown = mesh::Shutdown::on_os_signals();
+    let worker = chat::start(&settings, nats).await?;
+    shutdown.wait().await;
+    worker.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! Chat history behind one trait, [`ChatStore`], with two implementations that pass one
+//! test suite: ScyllaDB (partition per conversation) and MySQL (the embedded default).
+
+mod mysql;
+pub mod scylla;
+
+use contract::chat::MessageInfo;
+use futures::future::BoxFuture;
+
+pub use mysql::MysqlStore;
+pub use scylla::ScyllaStore;
+
+#[derive(Debug, thiserror::Error)]
+#[error("chat store: {0}")]
+pub struct StoreError(pub String);
+
+impl StoreError {
+    pub fn from(err: impl std::fmt::Display) -> Self {
+        Self(err.to_string())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+pub trait ChatStore: Send + Sync {
+    /// Stores `message` in its conversation and as the conversation's latest message.
+    fn append<'a>(&'a self, message: &'a MessageInfo) -> BoxFuture<'a, StoreResult<()>>;
+
+    /// The conversation of `a` and `b`, both directions, oldest first, created strictly after
+    /// `after_ms`, at most `limit` messages — one range read, however long the history.
+    fn after<'a>(
+        &'a self,
+        a: i64,
+        b: i64,
+        after_ms: i64,
+        limit: u32,
+    ) -> BoxFuture<'a, StoreResult<Vec<MessageInfo>>>;
+
+    /// The latest message between `user` and each of `peers` (in the same order), without
+    /// reading histories.
+    fn latest<'a>(
+        &'a self,
+        user: i64,
+        peers: &'a [i64],
+    ) -> BoxFuture<'a, StoreResult<Vec<Option<MessageInfo>>>>;
+}
+
+/// The two users of a conversation, lower id first: the same key from both sides.
+pub fn conversation(a: i64, b: i64) -> (i64, i64) {
+    (a.min(b), a.max(b))
+}
+
+/// The conversation as one text key (ScyllaDB's partition key).
+pub fn conversation_key(a: i64, b: i64) -> String {
+    let (lo, hi) = conversation(a, b);
+    format!("{lo}:{hi}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_sides_of_a_conversation_share_one_key() {
+        assert_eq!(conversation(7, 3), (3, 7));
+        assert_eq!(conversation_key(7, 3), conversation_key(3, 7));
+        assert_eq!(conversation_key(3, 7), "3:7");
+    }
+}

@@ -1,0 +1,137 @@
+//! The MySQL chat store: `messages` clustered by (conversation, time, id) so a poll is a
+//! primary-key range read, and `conversations` with each conversation's latest message.
+
+use contract::chat::MessageInfo;
+use futures::future::BoxFuture;
+use sqlx::{MySqlPool, QueryBuilder, Row, mysql::MySqlRow};
+
+use super::{ChatStore, StoreError, StoreResult, conversation};
+
+pub struct MysqlStore {
+    pub db: MySqlPool,
+}
+
+// last_id before last_ms: MySQL evaluates assignments left to right, and the condition reads
+// both (see sql/mysql/7_messages.sql); only a newer message replaces the latest.
+const NEWER: &str = "(VALUES(last_ms), VALUES(last_id)) > (last_ms, last_id)";
+
+fn message(row: &MySqlRow, prefix: &str) -> Result<MessageInfo, sqlx::Error> {
+    Ok(MessageInfo {
+        id: row.try_get(format!("{prefix}id").as_str())?,
+        from_id: row.try_get("from_id")?,
+        to_id: row.try_get("to_id")?,
+        content: row.try_get("content")?,
+        create_time: row.try_get(format!("{prefix}ms").as_str())?,
+    })
+}
+
+impl ChatStore for MysqlStore {
+    fn append<'a>(&'a self, m: &'a MessageInfo) -> BoxFuture<'a, StoreResult<()>> {
+        Box::pin(async move {
+            let (lo, hi) = conversation(m.from_id, m.to_id);
+            let mut tx = self.db.begin().await.map_err(StoreError::from)?;
+            sqlx::query(
+                "INSERT INTO messages (user_lo, user_hi, created_ms, id, from_id, to_id, content) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(lo)
+            .bind(hi)
+            .bind(m.create_time)
+            .bind(m.id)
+            .bind(m.from_id)
+            .bind(m.to_id)
+            .bind(&m.content)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+            let upsert = format!(
+                "INSERT INTO conversations (user_lo, user_hi, last_id, last_ms, from_id, to_id, content) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE \
+                 content = IF({NEWER}, VALUES(content), content), \
+                 from_id = IF({NEWER}, VALUES(from_id), from_id), \
+                 to_id = IF({NEWER}, VALUES(to_id), to_id), \
+                 last_id = IF({NEWER}, VALUES(last_id), last_id), \
+                 last_ms = IF(VALUES(last_ms) > last_ms, VALUES(last_ms), last_ms)"
+            );
+            sqlx::query(&upsert)
+                .bind(lo)
+                .bind(hi)
+                .bind(m.id)
+                .bind(m.create_time)
+                .bind(m.from_id)
+                .bind(m.to_id)
+                .bind(&m.content)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+            tx.commit().await.map_err(StoreError::from)
+        })
+    }
+
+    fn after<'a>(
+        &'a self,
+        a: i64,
+        b: i64,
+        after_ms: i64,
+        limit: u32,
+    ) -> BoxFuture<'a, StoreResult<Vec<MessageInfo>>> {
+        Box::pin(async move {
+            let (lo, hi) = conversation(a, b);
+            let rows = sqlx::query(
+                "SELECT id, created_ms AS ms, from_id, to_id, content FROM messages \
+                 WHERE user_lo = ? AND user_hi = ? AND created_ms > ? \
+                 ORDER BY created_ms, id LIMIT ?",
+            )
+            .bind(lo)
+            .bind(hi)
+            .bind(after_ms)
+            .bind(limit)
+            .fetch_all(&self.db)
+            .await
+            .map_err(StoreError::from)?;
+            rows.iter()
+                .map(|row| message(row, ""))
+                .collect::<Result<_, _>>()
+                .map_err(StoreError::from)
+        })
+    }
+
+    fn latest<'a>(
+        &'a self,
+        user: i64,
+        peers: &'a [i64],
+    ) -> BoxFuture<'a, StoreResult<Vec<Option<MessageInfo>>>> {
+        Box::pin(async move {
+            if peers.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut query = QueryBuilder::new(
+                "SELECT user_lo, user_hi, last_id, last_ms, from_id, to_id, content FROM conversations \
+                 WHERE (user_lo, user_hi) IN (",
+            );
+            let mut list = query.separated(", ");
+            for peer in peers {
+                let (lo, hi) = conversation(user, *peer);
+                list.push(format!("({lo}, {hi})"));
+            }
+            query.push(")");
+            let rows = query
+                .build()
+                .fetch_all(&self.db)
+                .await
+                .map_err(StoreError::from)?;
+            let mut found = std::collections::HashMap::new();
+            for row in &rows {
+                let key: (i64, i64) = (
+                    row.try_get("user_lo").map_err(StoreError::from)?,
+                    row.try_get("user_hi").map_err(StoreError::from)?,
+                );
+                found.insert(key, message(row, "last_").map_err(StoreError::from)?);
+            }
+            Ok(peers
+                .iter()
+                .map(|peer| found.remove(&conversation(user, *peer)))
+                .collect())
+        })
+    }
+}

@@ -1,0 +1,241 @@
+//! The ScyllaDB chat store: one partition per conversation, clustered by time then id, so
+//! the one-second poll reads one partition from a time on; `latest` keeps each
+//! conversation's newest message, written with the message's time as its write timestamp so
+//! the newest wins whatever the arrival order. Statements are prepared once.
+
+use contract::chat::MessageInfo;
+use futures::future::BoxFuture;
+use scylla::{
+    client::{session::Session, session_builder::SessionBuilder},
+    statement::prepared::PreparedStatement,
+};
+use settings::ScyllaSettings;
+
+use super::{ChatStore, StoreError, StoreResult, conversation_key};
+
+/// The schema file, with `{keyspace}` and `{replication}` to fill in.
+pub const SCHEMA: &str = include_str!("../../../../sql/scylla/schema.cql");
+
+/// One row of `messages` or `latest`, in the column order of the SELECTs below.
+pub type MessageRow = (i64, i64, i64, i64, String);
+
+pub struct ScyllaStore {
+    session: Session,
+    insert: PreparedStatement,
+    insert_latest: PreparedStatement,
+    select_after: PreparedStatement,
+    select_latest: PreparedStatement,
+}
+
+/// The schema statements for `keyspace` with `replication`, in order.
+pub fn schema_statements(keyspace: &str, replication: &str) -> Vec<String> {
+    let without_comments: String = SCHEMA
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    without_comments
+        .split(';')
+        .map(str::trim)
+        .filter(|statement| !statement.is_empty())
+        .map(|statement| {
+            statement
+                .replace("{keyspace}", keyspace)
+                .replace("{replication}", replication)
+        })
+        .collect()
+}
+
+/// The statements the store prepares, for `keyspace`.
+pub fn statements(keyspace: &str) -> [String; 4] {
+    [
+        format!(
+            "INSERT INTO {keyspace}.messages (conversation, created_ms, id, from_id, to_id, content) \
+             VALUES (?, ?, ?, ?, ?, ?)"
+        ),
+        format!(
+            "INSERT INTO {keyspace}.latest (conversation, id, created_ms, from_id, to_id, content) \
+             VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"
+        ),
+        format!(
+            "SELECT id, created_ms, from_id, to_id, content FROM {keyspace}.messages \
+             WHERE conversation = ? AND created_ms > ? LIMIT ?"
+        ),
+        format!(
+            "SELECT id, created_ms, from_id, to_id, content FROM {keyspace}.latest WHERE conversation = ?"
+        ),
+    ]
+}
+
+/// A row of the SELECTs as a message.
+pub fn to_message(row: MessageRow) -> MessageInfo {
+    let (id, create_time, from_id, to_id, content) = row;
+    MessageInfo {
+        id,
+        from_id,
+        to_id,
+        content,
+        create_time,
+    }
+}
+
+/// The write timestamp (µs) of a message's `latest` row: its time, ties broken by id, so
+/// ScyllaDB's last-write-wins keeps the newest message.
+pub fn write_timestamp(message: &MessageInfo) -> i64 {
+    message.create_time * 1_000 + message.id.rem_euclid(1_000)
+}
+
+impl ScyllaStore {
+    /// Connects, creates the keyspace and tables when missing, prepares the statements.
+    pub async fn connect(settings: &ScyllaSettings) -> StoreResult<Self> {
+        let session = SessionBuilder::new()
+            .known_nodes(&settings.nodes)
+            .build()
+            .await
+            .map_err(StoreError::from)?;
+        for statement in schema_statements(&settings.keyspace, &settings.replication) {
+            session
+                .query_unpaged(statement, &[])
+                .await
+                .map_err(StoreError::from)?;
+        }
+        let [insert, insert_latest, select_after, select_latest] = statements(&settings.keyspace);
+        let prepare = async |cql: String| session.prepare(cql).await.map_err(StoreError::from);
+        Ok(Self {
+            insert: prepare(insert).await?,
+            insert_latest: prepare(insert_latest).await?,
+            select_after: prepare(select_after).await?,
+            select_latest: prepare(select_latest).await?,
+            session,
+        })
+    }
+
+    async fn rows(
+        &self,
+        statement: &PreparedStatement,
+        values: impl scylla::serialize::row::SerializeRow,
+    ) -> StoreResult<Vec<MessageInfo>> {
+        let result = self
+            .session
+            .execute_unpaged(statement, values)
+            .await
+            .map_err(StoreError::from)?;
+        let rows = result.into_rows_result().map_err(StoreError::from)?;
+        let typed = rows.rows::<MessageRow>().map_err(StoreError::from)?;
+        typed
+            .map(|row| row.map(to_message).map_err(StoreError::from))
+            .collect()
+    }
+}
+
+impl ChatStore for ScyllaStore {
+    fn append<'a>(&'a self, m: &'a MessageInfo) -> BoxFuture<'a, StoreResult<()>> {
+        Box::pin(async move {
+            let key = conversation_key(m.from_id, m.to_id);
+            let row = (&key, m.create_time, m.id, m.from_id, m.to_id, &m.content);
+            self.session
+                .execute_unpaged(&self.insert, row)
+                .await
+                .map_err(StoreError::from)?;
+            let latest = (
+                &key,
+                m.id,
+                m.create_time,
+                m.from_id,
+                m.to_id,
+                &m.content,
+                write_timestamp(m),
+            );
+            self.session
+                .execute_unpaged(&self.insert_latest, latest)
+                .await
+                .map_err(StoreError::from)?;
+            Ok(())
+        })
+    }
+
+    fn after<'a>(
+        &'a self,
+        a: i64,
+        b: i64,
+        after_ms: i64,
+        limit: u32,
+    ) -> BoxFuture<'a, StoreResult<Vec<MessageInfo>>> {
+        Box::pin(async move {
+            let key = conversation_key(a, b);
+            self.rows(&self.select_after, (&key, after_ms, limit as i32))
+                .await
+        })
+    }
+
+    fn latest<'a>(
+        &'a self,
+        user: i64,
+        peers: &'a [i64],
+    ) -> BoxFuture<'a, StoreResult<Vec<Option<MessageInfo>>>> {
+        Box::pin(async move {
+            // One single-partition read per peer, all in flight at once.
+            let reads = peers.iter().map(|peer| async move {
+                let key = conversation_key(user, *peer);
+                Ok::<_, StoreError>(
+                    self.rows(&self.select_latest, (key,))
+                        .await?
+                        .into_iter()
+                        .next(),
+                )
+            });
+            futures::future::try_join_all(reads).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_is_filled_in_and_split_into_statements() {
+        let statements = schema_statements(
+            "gt_test",
+            "{'class': 'SimpleStrategy', 'replication_factor': 3}",
+        );
+        assert_eq!(statements.len(), 3);
+        assert!(statements[0].starts_with("CREATE KEYSPACE IF NOT EXISTS gt_test WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}"));
+        assert!(statements[1].contains("gt_test.messages"));
+        assert!(statements[1].contains("PRIMARY KEY ((conversation), created_ms, id)"));
+        assert!(statements[2].contains("gt_test.latest"));
+        assert!(
+            statements
+                .iter()
+                .all(|s| !s.contains('{') || s.contains("replication"))
+        );
+    }
+
+    #[test]
+    fn the_poll_reads_one_partition_from_a_time_on() {
+        let [insert, latest, after, select_latest] = statements("ks");
+        assert!(after.contains("WHERE conversation = ? AND created_ms > ? LIMIT ?"));
+        assert!(select_latest.ends_with("WHERE conversation = ?"));
+        assert_eq!(insert.matches('?').count(), 6);
+        assert!(latest.ends_with("USING TIMESTAMP ?"));
+    }
+
+    #[test]
+    fn rows_map_to_messages_and_newer_messages_win_latest() {
+        let message = to_message((42, 1_700_000_000_000, 1, 2, "hi".into()));
+        assert_eq!(
+            (
+                message.id,
+                message.create_time,
+                message.from_id,
+                message.to_id
+            ),
+            (42, 1_700_000_000_000, 1, 2)
+        );
+        let newer = MessageInfo {
+            create_time: message.create_time + 1,
+            ..message.clone()
+        };
+        assert!(write_timestamp(&newer) > write_timestamp(&message));
+    }
+}

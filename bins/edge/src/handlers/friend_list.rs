@@ -1,0 +1,57 @@
+//! `GET /douyin/relation/friend/list/`: mutual follows, each with the latest message between
+//! the two and who sent it (`msgType` 1 = the viewer did). The viewer is the token's user.
+
+use axum::{Json, extract::State};
+use contract::{
+    chat::Latest,
+    relation::{ListKind, ListRelations},
+};
+use serde_json::{Value, json};
+
+use crate::{AppState, compose, error::ApiError, params::Params, views::FriendUser};
+
+pub async fn handle(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let viewer = state.signed_in(&params).await?;
+    let user_id = params.i64("user_id")?.unwrap_or(viewer);
+    if user_id != viewer {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "only your own friend list",
+        ));
+    }
+    let friends = state
+        .caller
+        .call(&ListRelations {
+            user_id,
+            kind: ListKind::Friends,
+        })
+        .await?;
+    let latest_request = Latest {
+        user_id,
+        peer_ids: friends.user_ids.clone(),
+    };
+    let (users, latest) = tokio::try_join!(
+        compose::ordered_users(&state, Some(viewer), friends.user_ids),
+        async { Ok(state.caller.call(&latest_request).await?) },
+    )?;
+    let mut latest: std::collections::HashMap<i64, _> = latest
+        .latest
+        .into_iter()
+        .map(|p| (p.peer_id, p.message))
+        .collect();
+    let friends: Vec<FriendUser> = users
+        .into_iter()
+        .map(|user| {
+            let message = latest.remove(&user.id).flatten();
+            FriendUser {
+                msg_type: i32::from(message.as_ref().is_some_and(|m| m.from_id == viewer)),
+                message: message.map(|m| m.content).unwrap_or_default(),
+                user,
+            }
+        })
+        .collect();
+    Ok(super::ok(json!({ "user_list": friends })))
+}

@@ -1,0 +1,41 @@
+//! The relation domain's errors, and how each one is told to a client.
+
+use contract::ServiceError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RelationError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("user not found")]
+    NoSuchUser,
+    #[error("user service: {0}")]
+    Users(#[from] mesh::CallError),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("redis: {0}")]
+    Redis(#[from] fred::error::Error),
+    #[error("stream: {0}")]
+    Stream(String),
+}
+
+impl From<RelationError> for ServiceError {
+    fn from(err: RelationError) -> Self {
+        match err {
+            RelationError::Invalid(message) => ServiceError::bad_request(message),
+            RelationError::NoSuchUser => ServiceError::not_found(err.to_string()),
+            RelationError::Users(call) => call.into(),
+            RelationError::Stream(_) => {
+                ServiceError::unavailable("follows cannot be recorded right now")
+            }
+            RelationError::Database(_) | RelationError::Redis(_) => {
+                ServiceError::internal(err.to_string())
+            }
+        }
+    }
+}
+
+impl From<mesh::streams::StreamSetupError> for RelationError {
+    fn from(err: mesh::streams::StreamSetupError) -> Self {
+        RelationError::Stream(err.to_string())
+    }
+}

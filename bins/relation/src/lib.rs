@@ -1,0 +1,87 @@
+//! The relation worker: follows acknowledged once in the RELATIONS stream, follow/follower/
+//! friend lists and counts from hot state in Redis, and the batch consumer persisting them.
+
+pub mod error;
+mod handlers;
+pub mod hot;
+pub mod persist;
+mod rebuild;
+mod store;
+
+use std::{sync::Arc, time::Duration};
+
+use async_nats::jetstream;
+use contract::relation::{ListRelations, PERSIST_CONSUMER, RelationStats, STREAM, SetFollow};
+use mesh::{
+    Caller, Router, ServiceSpec, Worker,
+    batch::{BatchSpec, Persister},
+};
+use settings::Settings;
+use sqlx::MySqlPool;
+
+use crate::{hot::Hot, persist::Persist};
+
+pub const STREAM_FILE: &str = include_str!("../../../nats/streams/RELATIONS.json");
+pub const CONSUMER_FILE: &str = include_str!("../../../nats/consumers/relation-persist.json");
+pub const DEAD_LETTERS_FILE: &str = include_str!("../../../nats/streams/DEAD_LETTERS.json");
+
+pub struct State {
+    pub db: MySqlPool,
+    pub hot: Hot,
+    pub js: jetstream::Context,
+    pub caller: Caller,
+}
+
+pub fn router() -> Router<State> {
+    Router::new()
+        .route::<SetFollow, _, _, _>(handlers::set::handle)
+        .route::<ListRelations, _, _, _>(handlers::list::handle)
+        .route::<RelationStats, _, _, _>(handlers::stats::handle)
+}
+
+pub fn spec(settings: &Settings) -> ServiceSpec {
+    ServiceSpec {
+        name: contract::relation::SERVICE,
+        version: env!("CARGO_PKG_VERSION"),
+        description: "follows, followers, friends and their counts",
+        concurrency: settings.worker.concurrency,
+    }
+}
+
+pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> Persister {
+    let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
+    Persister::start(js, spec, Persist { db })
+}
+
+pub struct RelationWorker {
+    worker: Worker,
+    persist: Persister,
+}
+
+pub async fn start(
+    settings: &Settings,
+    nats: async_nats::Client,
+) -> anyhow::Result<RelationWorker> {
+    let db = settings::connect_mysql(&settings.mysql).await?;
+    let redis = settings::connect_redis(&settings.redis).await?;
+    let js = jetstream::new(nats.clone());
+    let ack_wait = settings.persist.ack_wait_ms.map(Duration::from_millis);
+    mesh::streams::ensure(&js, DEAD_LETTERS_FILE, &[], None).await?;
+    mesh::streams::ensure(&js, STREAM_FILE, &[CONSUMER_FILE], ack_wait).await?;
+    let state = Arc::new(State {
+        db: db.clone(),
+        hot: Hot::new(redis, &settings.redis.prefix),
+        js: js.clone(),
+        caller: Caller::new(nats.clone(), settings.request_timeout()),
+    });
+    let persist = persister(db, js, settings);
+    let worker = mesh::start(nats, spec(settings), router(), state).await?;
+    Ok(RelationWorker { worker, persist })
+}
+
+impl RelationWorker {
+    pub async fn shutdown(self) {
+        self.worker.shutdown().await;
+        self.persist.stop().await;
+    }
+}

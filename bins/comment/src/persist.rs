@@ -12,7 +12,8 @@ pub struct Persist {
 }
 
 // `seq` is assigned last: MySQL evaluates the assignments left to right. A delete that
-// arrives first leaves a tombstone without text; the post filling it in keeps it deleted.
+// arrives first leaves a tombstone (delete events carry the text too); the post arriving
+// after it keeps it deleted.
 const UPSERT_TAIL: &str = " ON DUPLICATE KEY UPDATE \
      content = IF(content = '', VALUES(content), content), \
      deleted = IF(VALUES(seq) > seq, VALUES(deleted), deleted), \

@@ -39,3 +39,9 @@ impl From<mesh::streams::StreamSetupError> for FavoriteError {
         FavoriteError::Stream(err.to_string())
     }
 }
+
+impl From<mesh::events::PublishError> for FavoriteError {
+    fn from(err: mesh::events::PublishError) -> Self {
+        FavoriteError::Stream(err.to_string())
+    }
+}

@@ -21,6 +21,8 @@ const APPLY: &str = r"
 for i = 1, 5 do if redis.call('exists', KEYS[i]) == 0 then return -1 end end
 if redis.call('zscore', KEYS[5], ARGV[4]) then return 0 end
 redis.call('zadd', KEYS[5], ARGV[4], ARGV[4])
+-- Bounded: entries this old belong to events applied long ago.
+if redis.call('zcard', KEYS[5]) > 200000 then redis.call('zremrangebyrank', KEYS[5], 1, -100001) end
 local last = tonumber(redis.call('hget', KEYS[2], ARGV[1]) or '0')
 if tonumber(ARGV[4]) <= last then return 0 end
 redis.call('hset', KEYS[2], ARGV[1], ARGV[4])
@@ -97,10 +99,10 @@ local out = {}
 for i, v in ipairs(ARGV) do out[i] = redis.call('zscore', KEYS[1], v) and 1 or 0 end
 return out";
 
-/// {'missing'} or {'ok', video ids newest first...}
+/// {'missing'} or {'ok', the newest 1000 video ids, newest first}
 const READ_LIST: &str = r"
 if redis.call('exists', KEYS[1]) == 0 then return {'missing'} end
-local ids = redis.call('zrevrangebyscore', KEYS[1], '+inf', '(0')
+local ids = redis.call('zrevrangebyscore', KEYS[1], '+inf', '(0', 'LIMIT', 0, 1000)
 table.insert(ids, 1, 'ok')
 return ids";
 

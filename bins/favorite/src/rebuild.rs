@@ -67,14 +67,18 @@ pub async fn counts(state: &State, by: CountBy, ids: &[i64]) -> Result<(), Favor
         .into_iter()
         .filter(|(_, e)| wanted.contains(&key_of(e)))
         .collect();
-    let stored = store::like_counts(&state.db, by, ids).await?;
+    // Counts and pair states from one snapshot: a batch committed between two separate
+    // reads would be in one and not the other.
+    let mut snapshot = state.db.begin().await?;
+    let stored = store::like_counts(&mut snapshot, by, ids).await?;
     let pair_keys: Vec<(i64, i64)> = tail
         .iter()
         .map(|(_, e)| (e.user_id, e.video_id))
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let before = store::pairs(&state.db, &pair_keys).await?;
+    let before = store::pairs(&mut snapshot, &pair_keys).await?;
+    snapshot.commit().await?;
     let delta = count_delta(&before, &tail, key_of);
     let keys = ids.iter().map(|id| match by {
         CountBy::Video => state.hot.video_count(*id),

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::{MySqlPool, QueryBuilder, Row};
+use sqlx::{MySqlConnection, MySqlPool, QueryBuilder, Row};
 
 use crate::state::PairState;
 
@@ -44,7 +44,7 @@ pub async fn user_pairs(
 
 /// The stored state of these (user, video) pairs.
 pub async fn pairs(
-    pool: &MySqlPool,
+    conn: &mut MySqlConnection,
     pairs: &[(i64, i64)],
 ) -> Result<HashMap<(i64, i64), PairState>, sqlx::Error> {
     if pairs.is_empty() {
@@ -58,7 +58,7 @@ pub async fn pairs(
         list.push(format!("({user}, {video})"));
     }
     query.push(")");
-    let rows = query.build().fetch_all(pool).await?;
+    let rows = query.build().fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|row| {
             Ok((
@@ -78,7 +78,7 @@ pub enum CountBy {
 
 /// Current likes per video (or per author), from the covering indexes.
 pub async fn like_counts(
-    pool: &MySqlPool,
+    conn: &mut MySqlConnection,
     by: CountBy,
     ids: &[i64],
 ) -> Result<HashMap<i64, i64>, sqlx::Error> {
@@ -97,7 +97,7 @@ pub async fn like_counts(
         list.push_bind(id);
     }
     query.push(format!(") GROUP BY {column}"));
-    let rows = query.build().fetch_all(pool).await?;
+    let rows = query.build().fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|row| Ok((row.try_get("id")?, row.try_get("n")?)))
         .collect()

@@ -39,3 +39,9 @@ impl From<mesh::streams::StreamSetupError> for RelationError {
         RelationError::Stream(err.to_string())
     }
 }
+
+impl From<mesh::events::PublishError> for RelationError {
+    fn from(err: mesh::events::PublishError) -> Self {
+        RelationError::Stream(err.to_string())
+    }
+}

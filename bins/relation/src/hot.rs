@@ -15,6 +15,8 @@ const APPLY: &str = r"
 for i = 1, 4 do if redis.call('exists', KEYS[i]) == 0 then return -1 end end
 if redis.call('zscore', KEYS[4], ARGV[5]) then return 0 end
 redis.call('zadd', KEYS[4], ARGV[5], ARGV[5])
+-- Bounded: entries this old belong to events applied long ago.
+if redis.call('zcard', KEYS[4]) > 200000 then redis.call('zremrangebyrank', KEYS[4], 1, -100001) end
 local last = tonumber(redis.call('hget', KEYS[2], ARGV[1]) or '0')
 if tonumber(ARGV[5]) <= last then return 0 end
 redis.call('hset', KEYS[2], ARGV[1], ARGV[5])

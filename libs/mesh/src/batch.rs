@@ -13,6 +13,7 @@ use std::{
 use async_nats::jetstream::{self, AckKind, Message, consumer::PullConsumer};
 use futures::{StreamExt, future::BoxFuture};
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 use crate::Shutdown;
 
@@ -105,7 +106,18 @@ pub async fn run<A: ApplyBatch>(
         };
         match pulled {
             Ok(messages) if messages.is_empty() => {}
-            Ok(messages) => process(&js, &spec, applier.as_ref(), messages, &labels).await,
+            Ok(messages) => {
+                // One span per batch, joined to the trace of the batch's first event.
+                let span = tracing::info_span!(
+                    "consumer.batch",
+                    consumer = spec.consumer,
+                    size = messages.len()
+                );
+                crate::trace::adopt_parent(&span, messages[0].headers.as_ref());
+                process(&js, &spec, applier.as_ref(), messages, &labels)
+                    .instrument(span)
+                    .await
+            }
             Err(err) => {
                 tracing::warn!(consumer = spec.consumer, error = %err, "pulling a batch");
                 tokio::time::sleep(spec.retry_delay).await;
@@ -158,6 +170,14 @@ async fn process<A: ApplyBatch>(
     let mut decoded = Vec::with_capacity(messages.len());
     let mut kept = Vec::with_capacity(messages.len());
     for message in messages {
+        if message
+            .info()
+            .is_ok_and(|info| info.delivered > MAX_ATTEMPTS)
+        {
+            let reason = format!("still failing after {MAX_ATTEMPTS} attempts");
+            dead_letter(js, spec, &message, &reason).await;
+            continue;
+        }
         match decode::<A::Event>(&message) {
             Ok(event) => {
                 decoded.push(event);
@@ -238,6 +258,10 @@ async fn ack(message: &Message, kind: AckKind) {
         tracing::warn!(error = %err, "acknowledging a message");
     }
 }
+
+/// A message retried this often is taken as permanently failing (an error the classifier
+/// took for transient) and dead-lettered, so it cannot hold its batches back forever.
+const MAX_ATTEMPTS: i64 = 50;
 
 /// Subject prefix of the dead-letter stream (`nats/streams/DEAD_LETTERS.json`).
 pub const DEAD_LETTER_PREFIX: &str = "dead";

@@ -4,6 +4,7 @@
 
 pub mod batch;
 mod call;
+pub mod events;
 mod router;
 mod serve;
 mod shutdown;

@@ -92,7 +92,7 @@ pub async fn unpersisted(
             events: Vec::new(),
         });
     }
-    let reader = stream
+    let mut reader = stream
         .create_consumer(pull::OrderedConfig {
             deliver_policy: DeliverPolicy::ByStartSequence {
                 start_sequence: floor + 1,
@@ -102,21 +102,23 @@ pub async fn unpersisted(
         })
         .await
         .map_err(js_error)?;
+    // The server counts the matching events at creation: read exactly that many, so an
+    // empty tail costs no wait and a slow one is never cut short silently.
+    let wanted = reader.info().await.map_err(js_error)?.num_pending;
     let mut messages = reader.messages().await.map_err(js_error)?;
-    let mut events = Vec::new();
-    loop {
-        let next = tokio::time::timeout(std::time::Duration::from_secs(2), messages.next()).await;
-        let Ok(Some(Ok(message))) = next else { break };
-        let info = message.info().map_err(js_error)?;
-        let (seq, pending) = (info.stream_sequence, info.pending);
+    let mut events = Vec::with_capacity(wanted as usize);
+    while (events.len() as u64) < wanted {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), messages.next()).await;
+        let message = match next {
+            Ok(Some(Ok(message))) => message,
+            _ => return Err(js_error("reading the unpersisted events timed out")),
+        };
+        let seq = message.info().map_err(js_error)?.stream_sequence;
         events.push(StoredEvent {
             seq,
             subject: message.subject.to_string(),
             payload: message.payload.clone(),
         });
-        if pending == 0 || seq >= last {
-            break;
-        }
     }
     Ok(Unpersisted { floor, events })
 }

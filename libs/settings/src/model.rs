@@ -346,8 +346,10 @@ impl Settings {
         if self.user.node_lease_secs < 3 {
             return invalid("user.node_lease_secs must be at least 3");
         }
-        if self.persist.max_batch == 0 || self.persist.max_wait_ms == 0 {
-            return invalid("persist.max_batch and persist.max_wait_ms must be above 0");
+        // The consumer files allow pulls of at most 10,000 messages; a larger pull is refused
+        // by the server, which would stop persistence.
+        if !(1..=10_000).contains(&self.persist.max_batch) || self.persist.max_wait_ms == 0 {
+            return invalid("persist.max_batch must be 1–10000 and persist.max_wait_ms above 0");
         }
         if self.chat.page == 0 {
             return invalid("chat.page must be above 0");

@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::{propagation::TraceContextPropagator, trace::SdkTracerProvider};
 use settings::TelemetrySettings;
@@ -63,9 +63,17 @@ const BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// Batch sizes, in messages.
+const SIZE_BUCKETS: &[f64] = &[
+    1.0, 10.0, 50.0, 100.0, 250.0, 500.0, 1_000.0, 5_000.0, 10_000.0,
+];
+
 fn init_metrics() -> PrometheusHandle {
     let builder = PrometheusBuilder::new()
         .set_buckets(BUCKETS)
+        .and_then(|b| {
+            b.set_buckets_for_metric(Matcher::Full("consumer_batch_size".into()), SIZE_BUCKETS)
+        })
         .unwrap_or_else(|_| PrometheusBuilder::new());
     match builder.install_recorder() {
         Ok(handle) => handle,

@@ -7,11 +7,19 @@ use contract::comment::{CommentCounts, VideoCommentCount, VideoCommentCounts};
 
 use crate::{State, error::CommentError, rebuild};
 
+/// More than any page shows; bounds the Redis work of one request.
+const MAX_IDS: usize = 1_000;
+
 pub async fn handle(
     state: Arc<State>,
     request: CommentCounts,
 ) -> Result<VideoCommentCounts, CommentError> {
     let ids = request.video_ids;
+    if ids.len() > MAX_IDS {
+        return Err(CommentError::Invalid(format!(
+            "at most {MAX_IDS} ids per request"
+        )));
+    }
     let mut found = state.hot.counts(&ids).await?;
     let missing: Vec<i64> = ids
         .iter()

@@ -220,7 +220,7 @@ async fn counts_and_lists_survive_redis_losing_everything_before_and_after_persi
 /// Settings whose consumer waits long for batches (so it holds messages unacknowledged).
 fn held_back(app: &App) -> settings::Settings {
     let mut settings = app.env.settings.clone();
-    settings.persist.max_batch = 100_000;
+    settings.persist.max_batch = 5_000;
     settings.persist.max_wait_ms = 60_000;
     settings
 }

@@ -34,7 +34,8 @@ pub async fn handle(state: Arc<State>, request: SetFavorite) -> Result<FavoriteS
     // Load what this event touches *before* it exists: a state rebuilt later could already
     // hold the event (persisted meanwhile) while the counts loaded earlier do not.
     ensure_loaded(&state, &event).await?;
-    let seq = publish(&state, &event).await?;
+    let subject = event_subject(event.author_id, event.video_id, event.user_id);
+    let seq = mesh::events::publish(&state.js, subject, &event).await?;
     for _ in 0..3 {
         if state.hot.apply(seq, &event).await? == Applied::Done {
             return Ok(FavoriteSet { seq });
@@ -47,11 +48,12 @@ pub async fn handle(state: Arc<State>, request: SetFavorite) -> Result<FavoriteS
 }
 
 async fn ensure_loaded(state: &State, event: &FavoriteEvent) -> Result<(), FavoriteError> {
-    let [user, video, author, _] = state
+    let [user, video, author, applied] = state
         .hot
         .loaded(event.user_id, event.video_id, event.author_id)
         .await?;
-    if !user {
+    // A rebuild also restores the applied-events record (it claims the unpersisted tail).
+    if !user || !applied {
         rebuild::users(state, &[event.user_id]).await?;
     }
     if !video {
@@ -61,20 +63,6 @@ async fn ensure_loaded(state: &State, event: &FavoriteEvent) -> Result<(), Favor
         rebuild::counts(state, CountBy::Author, &[event.author_id]).await?;
     }
     Ok(())
-}
-
-/// Stores the event; returns its stream sequence once JetStream has acknowledged it.
-async fn publish(state: &State, event: &FavoriteEvent) -> Result<u64, FavoriteError> {
-    let payload = serde_json::to_vec(event).map_err(|e| FavoriteError::Stream(e.to_string()))?;
-    let subject = event_subject(event.author_id, event.video_id, event.user_id);
-    let ack = state
-        .js
-        .publish(subject, payload.into())
-        .await
-        .map_err(|e| FavoriteError::Stream(e.to_string()))?
-        .await
-        .map_err(|e| FavoriteError::Stream(e.to_string()))?;
-    Ok(ack.sequence)
 }
 
 fn now_ms() -> i64 {

@@ -7,11 +7,19 @@ use contract::favorite::{UserStat, UserStats, UserStatsReply};
 
 use crate::{State, error::FavoriteError, rebuild, store::CountBy};
 
+/// More than any page shows; bounds the Redis work of one request.
+const MAX_IDS: usize = 1_000;
+
 pub async fn handle(
     state: Arc<State>,
     request: UserStats,
 ) -> Result<UserStatsReply, FavoriteError> {
     let ids = request.user_ids;
+    if ids.len() > MAX_IDS {
+        return Err(FavoriteError::Invalid(format!(
+            "at most {MAX_IDS} ids per request"
+        )));
+    }
     let liked = liked_counts(&state, &ids).await?;
     let received = received_counts(&state, &ids).await?;
     let stats = ids

@@ -7,11 +7,19 @@ use contract::favorite::{VideoStat, VideoStats, VideoStatsReply};
 
 use crate::{State, error::FavoriteError, rebuild, store::CountBy};
 
+/// More than any page shows; bounds the Redis work of one request.
+const MAX_IDS: usize = 1_000;
+
 pub async fn handle(
     state: Arc<State>,
     request: VideoStats,
 ) -> Result<VideoStatsReply, FavoriteError> {
     let ids = request.video_ids;
+    if ids.len() > MAX_IDS {
+        return Err(FavoriteError::Invalid(format!(
+            "at most {MAX_IDS} ids per request"
+        )));
+    }
     let counts = counts(&state, &ids).await?;
     let liked = match request.viewer {
         Some(viewer) => liked(&state, viewer, &ids).await?,

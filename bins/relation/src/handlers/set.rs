@@ -37,7 +37,8 @@ pub async fn handle(state: Arc<State>, request: SetFollow) -> Result<FollowSet, 
     // Loaded before the event exists, for the reason given in the favorite worker: loaded
     // later, one user's state could hold the event while the other's did not.
     ensure_loaded(&state, &event).await?;
-    let seq = publish(&state, &event).await?;
+    let subject = event_subject(event.follower_id, event.followee_id);
+    let seq = mesh::events::publish(&state.js, subject, &event).await?;
     for _ in 0..3 {
         if state.hot.apply(seq, &event).await? >= 0 {
             return Ok(FollowSet { seq });
@@ -62,21 +63,6 @@ async fn ensure_loaded(state: &State, event: &FollowEvent) -> Result<(), Relatio
         rebuild::sets(state, Side::Out, &[event.follower_id]).await?;
     }
     Ok(())
-}
-
-async fn publish(state: &State, event: &FollowEvent) -> Result<u64, RelationError> {
-    let payload = serde_json::to_vec(event).map_err(|e| RelationError::Stream(e.to_string()))?;
-    let ack = state
-        .js
-        .publish(
-            event_subject(event.follower_id, event.followee_id),
-            payload.into(),
-        )
-        .await
-        .map_err(|e| RelationError::Stream(e.to_string()))?
-        .await
-        .map_err(|e| RelationError::Stream(e.to_string()))?;
-    Ok(ack.sequence)
 }
 
 fn now_ms() -> i64 {

@@ -7,11 +7,19 @@ use contract::relation::{RelationStat, RelationStats, RelationStatsReply};
 
 use crate::{State, error::RelationError, hot::Side, rebuild};
 
+/// More than any page shows; bounds the Redis work of one request.
+const MAX_IDS: usize = 1_000;
+
 pub async fn handle(
     state: Arc<State>,
     request: RelationStats,
 ) -> Result<RelationStatsReply, RelationError> {
     let ids = request.user_ids;
+    if ids.len() > MAX_IDS {
+        return Err(RelationError::Invalid(format!(
+            "at most {MAX_IDS} ids per request"
+        )));
+    }
     let follows = sizes(&state, Side::Out, &ids).await?;
     let followers = sizes(&state, Side::In, &ids).await?;
     let viewer_follows = match request.viewer {

@@ -1,0 +1,28 @@
+//! Publishing domain events to JetStream: JSON payload, the current trace context in the
+//! headers (so a consumer's batch span joins the request's trace), and the stream sequence
+//! returned once the stream has stored it — the moment a write counts as acknowledged.
+
+use async_nats::{HeaderMap, jetstream};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+#[error("publishing an event: {0}")]
+pub struct PublishError(pub String);
+
+/// Stores `event` under `subject`; returns its stream sequence.
+pub async fn publish<E: Serialize>(
+    js: &jetstream::Context,
+    subject: String,
+    event: &E,
+) -> Result<u64, PublishError> {
+    let payload = serde_json::to_vec(event).map_err(|e| PublishError(e.to_string()))?;
+    let mut headers = HeaderMap::new();
+    crate::trace::inject_current(&mut headers);
+    let ack = js
+        .publish_with_headers(subject, headers, payload.into())
+        .await
+        .map_err(|e| PublishError(e.to_string()))?
+        .await
+        .map_err(|e| PublishError(e.to_string()))?;
+    Ok(ack.sequence)
+}

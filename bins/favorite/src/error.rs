@@ -45,3 +45,9 @@ impl From<mesh::events::PublishError> for FavoriteError {
         FavoriteError::Stream(err.to_string())
     }
 }
+
+impl From<hotstate::TailError> for FavoriteError {
+    fn from(err: hotstate::TailError) -> Self {
+        FavoriteError::Stream(err.to_string())
+    }
+}

@@ -17,12 +17,11 @@ use fred::prelude::{Client, LuaInterface};
 
 use crate::state::PairState;
 
-const APPLY: &str = r"
-for i = 1, 5 do if redis.call('exists', KEYS[i]) == 0 then return -1 end end
-if redis.call('zscore', KEYS[5], ARGV[4]) then return 0 end
-redis.call('zadd', KEYS[5], ARGV[4], ARGV[4])
--- Bounded: entries this old belong to events applied long ago.
-if redis.call('zcard', KEYS[5]) > 200000 then redis.call('zremrangebyrank', KEYS[5], 1, -100001) end
+/// The update script: all keys present, the event not applied yet (see `hotstate`), then
+/// the newer-sequence-wins update.
+static APPLY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let exists = "for i = 1, 5 do if redis.call('exists', KEYS[i]) == 0 then return -1 end end\n";
+    let update = r"
 local last = tonumber(redis.call('hget', KEYS[2], ARGV[1]) or '0')
 if tonumber(ARGV[4]) <= last then return 0 end
 redis.call('hset', KEYS[2], ARGV[1], ARGV[4])
@@ -38,21 +37,8 @@ if changed == 1 then
   redis.call('incrby', KEYS[4], delta)
 end
 return 1";
-
-/// Which of the unpersisted events (ARGV[2..]) the hot state already reflects. After a
-/// total loss (no marker) all of them are taken as reflected by whatever is rebuilt now,
-/// and any request still holding one of them will find it applied. Entries far below the
-/// persisted floor (ARGV[1]) are trimmed: their own updates ran long ago.
-const CLAIM: &str = r"
-if redis.call('exists', KEYS[1]) == 0 then
-  redis.call('zadd', KEYS[1], 0, '_')
-  for i = 2, #ARGV do redis.call('zadd', KEYS[1], ARGV[i], ARGV[i]) end
-end
-local trim = tonumber(ARGV[1]) - 100000
-if trim > 0 then redis.call('zremrangebyscore', KEYS[1], '(0', trim) end
-local out = {}
-for i = 2, #ARGV do out[i - 1] = redis.call('zscore', KEYS[1], ARGV[i]) and 1 or 0 end
-return out";
+    format!("{exists}{}{update}", hotstate::apply_once_lua(5, 4))
+});
 
 const LOAD_USER: &str = r"
 if redis.call('exists', KEYS[1]) == 1 and redis.call('exists', KEYS[2]) == 1 then return 0 end
@@ -142,8 +128,8 @@ impl Hot {
     pub fn author_count(&self, author: i64) -> String {
         format!("{}fav:a:{author}", self.prefix)
     }
-    fn applied(&self) -> String {
-        format!("{}fav:applied", self.prefix)
+    pub fn applied(&self) -> String {
+        hotstate::applied_key(&self.prefix, "fav")
     }
 
     /// Whether the user's, the video's and the author's hot state are all present, and
@@ -161,12 +147,8 @@ impl Hot {
         Ok([has(0) && has(1), has(2), has(3), has(4)])
     }
 
-    /// Of `seqs` (unpersisted events), which the hot state reflects.
-    pub async fn claim(&self, floor: u64, seqs: &[u64]) -> RedisResult<Vec<bool>> {
-        let mut args = vec![floor.to_string()];
-        args.extend(seqs.iter().map(u64::to_string));
-        let flags: Vec<i64> = self.redis.eval(CLAIM, vec![self.applied()], args).await?;
-        Ok(flags.into_iter().map(|flag| flag == 1).collect())
+    pub fn redis(&self) -> &Client {
+        &self.redis
     }
 
     pub async fn apply(&self, seq: u64, event: &FavoriteEvent) -> RedisResult<Applied> {
@@ -183,7 +165,7 @@ impl Hot {
             event.at_ms.to_string(),
             seq.to_string(),
         ];
-        let result: i64 = self.redis.eval(APPLY, keys, args).await?;
+        let result: i64 = self.redis.eval(APPLY.as_str(), keys, args).await?;
         Ok(if result < 0 {
             Applied::NotLoaded
         } else {

@@ -26,7 +26,7 @@ impl ApplyBatch for Persist {
         batch: &'a [Sequenced<FavoriteEvent>],
     ) -> BoxFuture<'a, Result<(), ApplyError>> {
         Box::pin(async move {
-            let mut tx = self.db.begin().await.map_err(classify)?;
+            let mut tx = self.db.begin().await.map_err(ApplyError::from)?;
             let mut query = QueryBuilder::new(
                 "INSERT INTO favorites (user_id, video_id, author_id, liked, seq, liked_ms) ",
             );
@@ -40,16 +40,12 @@ impl ApplyBatch for Persist {
                     .push_bind(e.at_ms);
             });
             query.push(UPSERT_TAIL);
-            query.build().execute(&mut *tx).await.map_err(classify)?;
-            tx.commit().await.map_err(classify)
+            query
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(ApplyError::from)?;
+            tx.commit().await.map_err(ApplyError::from)
         })
-    }
-}
-
-fn classify(err: sqlx::Error) -> ApplyError {
-    if settings::is_permanent(&err) {
-        ApplyError::Permanent(err.to_string())
-    } else {
-        ApplyError::Transient(err.to_string())
     }
 }

@@ -13,20 +13,10 @@ use crate::{
     store::{self, CountBy},
 };
 
-/// The unpersisted events the hot state reflects, decoded (an undecodable one is the
-/// consumer's to dead-letter). The rest are applied by their own requests after the rebuild.
+/// The unpersisted events the hot state reflects (see `hotstate`).
 async fn tail(state: &State) -> Result<Vec<(u64, FavoriteEvent)>, FavoriteError> {
-    let tail =
-        mesh::streams::unpersisted(&state.js, STREAM, PERSIST_CONSUMER, "evt.favorite.>").await?;
-    let seqs: Vec<u64> = tail.events.iter().map(|stored| stored.seq).collect();
-    let reflected = state.hot.claim(tail.floor, &seqs).await?;
-    Ok(tail
-        .events
-        .into_iter()
-        .zip(reflected)
-        .filter(|(_, reflected)| *reflected)
-        .filter_map(|(stored, _)| Some((stored.seq, serde_json::from_slice(&stored.payload).ok()?)))
-        .collect())
+    let source = (STREAM, PERSIST_CONSUMER, "evt.favorite.>");
+    Ok(hotstate::reflected_tail(&state.js, state.hot.redis(), state.hot.applied(), source).await?)
 }
 
 /// Reloads the liked sets of `users`.

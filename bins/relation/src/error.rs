@@ -45,3 +45,9 @@ impl From<mesh::events::PublishError> for RelationError {
         RelationError::Stream(err.to_string())
     }
 }
+
+impl From<hotstate::TailError> for RelationError {
+    fn from(err: hotstate::TailError) -> Self {
+        RelationError::Stream(err.to_string())
+    }
+}

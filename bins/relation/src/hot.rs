@@ -11,12 +11,11 @@ use contract::relation::FollowEvent;
 use fred::prelude::{Client, LuaInterface};
 use mesh::batch::Versioned;
 
-const APPLY: &str = r"
-for i = 1, 4 do if redis.call('exists', KEYS[i]) == 0 then return -1 end end
-if redis.call('zscore', KEYS[4], ARGV[5]) then return 0 end
-redis.call('zadd', KEYS[4], ARGV[5], ARGV[5])
--- Bounded: entries this old belong to events applied long ago.
-if redis.call('zcard', KEYS[4]) > 200000 then redis.call('zremrangebyrank', KEYS[4], 1, -100001) end
+/// The update script: all keys present, the event not applied yet (see `hotstate`), then
+/// the newer-sequence-wins update.
+static APPLY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let exists = "for i = 1, 4 do if redis.call('exists', KEYS[i]) == 0 then return -1 end end\n";
+    let update = r"
 local last = tonumber(redis.call('hget', KEYS[2], ARGV[1]) or '0')
 if tonumber(ARGV[5]) <= last then return 0 end
 redis.call('hset', KEYS[2], ARGV[1], ARGV[5])
@@ -28,18 +27,8 @@ else
   redis.call('zrem', KEYS[3], ARGV[2])
 end
 return 1";
-
-/// Same as the favorite domain's: which unpersisted events the hot state reflects.
-const CLAIM: &str = r"
-if redis.call('exists', KEYS[1]) == 0 then
-  redis.call('zadd', KEYS[1], 0, '_')
-  for i = 2, #ARGV do redis.call('zadd', KEYS[1], ARGV[i], ARGV[i]) end
-end
-local trim = tonumber(ARGV[1]) - 100000
-if trim > 0 then redis.call('zremrangebyscore', KEYS[1], '(0', trim) end
-local out = {}
-for i = 2, #ARGV do out[i - 1] = redis.call('zscore', KEYS[1], ARGV[i]) and 1 or 0 end
-return out";
+    format!("{exists}{}{update}", hotstate::apply_once_lua(4, 5))
+});
 
 /// KEYS: a set (and optionally its sequence hash); ARGV: (member, on, at_ms, seq)…
 const LOAD: &str = r"
@@ -114,8 +103,8 @@ impl Hot {
     fn seqs(&self, user: i64) -> String {
         format!("{}rel:s:{user}", self.prefix)
     }
-    fn applied(&self) -> String {
-        format!("{}rel:applied", self.prefix)
+    pub fn applied(&self) -> String {
+        hotstate::applied_key(&self.prefix, "rel")
     }
 
     /// -1: not loaded; 0: nothing to do; 1: applied.
@@ -133,14 +122,11 @@ impl Hot {
             event.at_ms.max(1).to_string(),
             seq.to_string(),
         ];
-        self.redis.eval(APPLY, keys, args).await
+        self.redis.eval(APPLY.as_str(), keys, args).await
     }
 
-    pub async fn claim(&self, floor: u64, seqs: &[u64]) -> RedisResult<Vec<bool>> {
-        let mut args = vec![floor.to_string()];
-        args.extend(seqs.iter().map(u64::to_string));
-        let flags: Vec<i64> = self.redis.eval(CLAIM, vec![self.applied()], args).await?;
-        Ok(flags.into_iter().map(|flag| flag == 1).collect())
+    pub fn redis(&self) -> &Client {
+        &self.redis
     }
 
     /// Installs a rebuilt set (members with their latest state) unless present.

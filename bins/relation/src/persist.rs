@@ -24,7 +24,7 @@ impl ApplyBatch for Persist {
         batch: &'a [Sequenced<FollowEvent>],
     ) -> BoxFuture<'a, Result<(), ApplyError>> {
         Box::pin(async move {
-            let mut tx = self.db.begin().await.map_err(classify)?;
+            let mut tx = self.db.begin().await.map_err(ApplyError::from)?;
             let mut query = QueryBuilder::new(
                 "INSERT INTO follows (follower_id, followee_id, following, seq, at_ms) ",
             );
@@ -37,16 +37,12 @@ impl ApplyBatch for Persist {
                     .push_bind(e.at_ms);
             });
             query.push(UPSERT_TAIL);
-            query.build().execute(&mut *tx).await.map_err(classify)?;
-            tx.commit().await.map_err(classify)
+            query
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(ApplyError::from)?;
+            tx.commit().await.map_err(ApplyError::from)
         })
-    }
-}
-
-fn classify(err: sqlx::Error) -> ApplyError {
-    if settings::is_permanent(&err) {
-        ApplyError::Permanent(err.to_string())
-    } else {
-        ApplyError::Transient(err.to_string())
     }
 }

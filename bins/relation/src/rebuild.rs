@@ -10,21 +10,9 @@ use crate::{State, error::RelationError, hot::Side, store};
 
 pub async fn sets(state: &State, side: Side, users: &[i64]) -> Result<(), RelationError> {
     let wanted: HashSet<i64> = users.iter().copied().collect();
-    let tail =
-        mesh::streams::unpersisted(&state.js, STREAM, PERSIST_CONSUMER, "evt.relation.>").await?;
-    let seqs: Vec<u64> = tail.events.iter().map(|stored| stored.seq).collect();
-    let reflected = state.hot.claim(tail.floor, &seqs).await?;
-    let events = tail
-        .events
-        .into_iter()
-        .zip(reflected)
-        .filter(|(_, reflected)| *reflected)
-        .filter_map(|(stored, _)| {
-            Some((
-                stored.seq,
-                serde_json::from_slice::<FollowEvent>(&stored.payload).ok()?,
-            ))
-        });
+    let source = (STREAM, PERSIST_CONSUMER, "evt.relation.>");
+    let events: Vec<(u64, FollowEvent)> =
+        hotstate::reflected_tail(&state.js, state.hot.redis(), state.hot.applied(), source).await?;
     let mut pairs: HashMap<(i64, i64), Versioned> = store::pairs(&state.db, side, users)
         .await?
         .into_iter()

@@ -54,6 +54,25 @@ pub enum ApplyError {
     Permanent(String),
 }
 
+/// MySQL errors that will repeat on every retry (bad data, a violated constraint: SQLSTATE
+/// classes 22 and 23) are permanent; the rest (connection lost, deadlock, timeout) may pass.
+impl From<sqlx::Error> for ApplyError {
+    fn from(err: sqlx::Error) -> Self {
+        let permanent = match &err {
+            sqlx::Error::Database(db) => {
+                let state = db.code().unwrap_or_default();
+                state.starts_with("22") || state.starts_with("23")
+            }
+            _ => false,
+        };
+        if permanent {
+            ApplyError::Permanent(err.to_string())
+        } else {
+            ApplyError::Transient(err.to_string())
+        }
+    }
+}
+
 /// A domain's persistence: apply a batch in one transaction, replay-safe and order-safe.
 pub trait ApplyBatch: Send + Sync + 'static {
     type Event: DeserializeOwned + Send + Sync;

@@ -165,19 +165,6 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// Whether a MySQL error will repeat on every retry (bad data, a violated constraint) rather
-/// than pass later (connection lost, deadlock, timeout): batch consumers dead-letter the
-/// former and retry the latter.
-pub fn is_permanent(err: &sqlx::Error) -> bool {
-    match err {
-        sqlx::Error::Database(db) => {
-            let state = db.code().unwrap_or_default();
-            state.starts_with("22") || state.starts_with("23")
-        }
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::redact;

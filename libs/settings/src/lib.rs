@@ -6,7 +6,7 @@ mod clients;
 mod migrations;
 mod model;
 
-pub use clients::{ClientError, connect_mysql, connect_nats, connect_redis, is_permanent};
+pub use clients::{ClientError, connect_mysql, connect_nats, connect_redis};
 pub use migrations::MIGRATOR;
 pub use model::*;
 

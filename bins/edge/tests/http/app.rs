@@ -154,6 +154,22 @@ impl App {
             .unwrap()
     }
 
+    /// Deletes this test's Redis keys matching `pattern` (after the prefix), as a flush or
+    /// a restart of Redis would.
+    pub async fn lose_redis(&self, pattern: &str) {
+        use fred::prelude::LuaInterface;
+        let redis = settings::connect_redis(&self.env.settings.redis)
+            .await
+            .unwrap();
+        let script =
+            "for _, k in ipairs(redis.call('keys', ARGV[1])) do redis.call('del', k) end return 1";
+        let pattern = format!("{}{pattern}", self.env.settings.redis.prefix);
+        let _: i64 = redis
+            .eval(script, Vec::<String>::new(), vec![pattern])
+            .await
+            .unwrap();
+    }
+
     /// Keys in the object store under `prefix`.
     pub async fn stored(&self, prefix: &str) -> Vec<String> {
         self.store.list(prefix).await.unwrap()

@@ -147,20 +147,6 @@ async fn bad_comment_requests_are_json_errors() {
     .await;
 }
 
-async fn lose_redis(app: &App) {
-    use fred::prelude::LuaInterface;
-    let redis = settings::connect_redis(&app.env.settings.redis)
-        .await
-        .unwrap();
-    let script =
-        "for _, k in ipairs(redis.call('keys', ARGV[1])) do redis.call('del', k) end return 1";
-    let pattern = format!("{}cm:*", app.env.settings.redis.prefix);
-    let _: i64 = redis
-        .eval(script, Vec::<String>::new(), vec![pattern])
-        .await
-        .unwrap();
-}
-
 async fn persisted(app: &App, video: i64, live: i64) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -191,7 +177,7 @@ async fn lists_and_counts_survive_redis_losing_everything() {
     let two = list(&app, video).await[1]["id"].as_i64().unwrap();
     ok_json(delete(&app, &token, video, two).await).await;
     // Immediately (the stream's tail may not be persisted yet), then once persisted.
-    lose_redis(&app).await;
+    app.lose_redis("cm:*").await;
     let texts = |comments: Vec<Value>| -> Vec<String> {
         comments
             .iter()
@@ -201,7 +187,7 @@ async fn lists_and_counts_survive_redis_losing_everything() {
     assert_eq!(texts(list(&app, video).await), ["three", "one"]);
     assert_eq!(comment_count(&app).await, 2);
     persisted(&app, video, 2).await;
-    lose_redis(&app).await;
+    app.lose_redis("cm:*").await;
     assert_eq!(comment_count(&app).await, 2);
     assert_eq!(texts(list(&app, video).await), ["three", "one"]);
 }

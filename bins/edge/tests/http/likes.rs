@@ -61,21 +61,6 @@ async fn persisted_likes(app: &App, video: i64, want: i64) -> i64 {
     }
 }
 
-/// Deletes every Redis key of this test, as a flush or restart would.
-async fn lose_redis(app: &App) {
-    use fred::prelude::LuaInterface;
-    let redis = settings::connect_redis(&app.env.settings.redis)
-        .await
-        .unwrap();
-    let script =
-        "for _, k in ipairs(redis.call('keys', ARGV[1])) do redis.call('del', k) end return 1";
-    let pattern = format!("{}fav:*", app.env.settings.redis.prefix);
-    let _: i64 = redis
-        .eval(script, Vec::<String>::new(), vec![pattern])
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn like_list_and_counts_round_trip_and_unlike_is_idempotent() {
     let app = App::start().await;
@@ -193,7 +178,7 @@ async fn counts_and_lists_survive_redis_losing_everything_before_and_after_persi
     ok_json(like(&app, &token, video, 2).await).await;
     ok_json(like(&app, &token, video, 1).await).await;
 
-    lose_redis(&app).await;
+    app.lose_redis("fav:*").await;
     let check = async |app: &App| {
         assert_eq!(feed_video(app, &token).await["favorite_count"], 1);
         assert_eq!(feed_video(app, &token).await["is_favorite"], true);
@@ -213,7 +198,7 @@ async fn counts_and_lists_survive_redis_losing_everything_before_and_after_persi
     let running = favorite::persister(app.env.db.pool.clone(), js, &app.env.settings);
     app.favorite.replace_persister(running).kill();
     assert_eq!(persisted_likes(&app, video, 1).await, 1);
-    lose_redis(&app).await;
+    app.lose_redis("fav:*").await;
     check(&app).await;
 }
 

@@ -38,20 +38,13 @@ pub async fn ensure_loaded(state: &State, video_id: i64) -> Result<(), CommentEr
 
 /// Stores `event`, then applies it to the hot state (rebuilding it if Redis lost it).
 pub async fn record(state: &State, event: &CommentEvent) -> Result<u64, CommentError> {
-    let payload = serde_json::to_vec(event).map_err(|e| CommentError::Stream(e.to_string()))?;
-    let ack = state
-        .js
-        .publish(
-            event_subject(event.video_id, event.comment_id),
-            payload.into(),
-        )
-        .await
-        .map_err(|e| CommentError::Stream(e.to_string()))?
+    let subject = event_subject(event.video_id, event.comment_id);
+    let seq = mesh::events::publish(&state.js, subject, event)
         .await
         .map_err(|e| CommentError::Stream(e.to_string()))?;
     for _ in 0..3 {
-        if let Loaded::Yes(()) = state.hot.apply(ack.sequence, event).await? {
-            return Ok(ack.sequence);
+        if let Loaded::Yes(()) = state.hot.apply(seq, event).await? {
+            return Ok(seq);
         }
         rebuild::videos(state, &[event.video_id]).await?;
     }

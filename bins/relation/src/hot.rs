@@ -43,6 +43,12 @@ for i = 1, #ARGV, 4 do
 end
 return 1";
 
+/// 1 per key that exists, else 0.
+const LOADED: &str = r"
+local out = {}
+for i, key in ipairs(KEYS) do out[i] = redis.call('exists', key) end
+return out";
+
 /// -1 per missing set, else its size without the marker.
 const SIZES: &str = r"
 local out = {}
@@ -58,10 +64,11 @@ local out = {}
 for i, v in ipairs(ARGV) do out[i] = redis.call('zscore', KEYS[1], v) and 1 or 0 end
 return out";
 
-/// {'missing'} or {'ok', members newest first}; with a second key, only members in both.
+/// {'missing'} or {'ok', the newest 1000 members, newest first}; with a second key, only
+/// those also in it.
 const LIST: &str = r"
 for _, key in ipairs(KEYS) do if redis.call('exists', key) == 0 then return {'missing'} end end
-local ids = redis.call('zrevrangebyscore', KEYS[1], '+inf', '(0')
+local ids = redis.call('zrevrangebyscore', KEYS[1], '+inf', '(0', 'LIMIT', 0, 1000)
 local out = {'ok'}
 for _, id in ipairs(ids) do
   if not KEYS[2] or redis.call('zscore', KEYS[2], id) then out[#out + 1] = id end
@@ -105,6 +112,20 @@ impl Hot {
     }
     pub fn applied(&self) -> String {
         hotstate::applied_key(&self.prefix, "rel")
+    }
+
+    /// Whether the follower's state (set and sequences), the followee's follower set and the
+    /// applied-events record are present.
+    pub async fn loaded(&self, follower: i64, followee: i64) -> RedisResult<[bool; 3]> {
+        let keys = vec![
+            self.set(Side::Out, follower),
+            self.seqs(follower),
+            self.set(Side::In, followee),
+            self.applied(),
+        ];
+        let flags: Vec<i64> = self.redis.eval(LOADED, keys, Vec::<String>::new()).await?;
+        let has = |i: usize| flags.get(i) == Some(&1);
+        Ok([has(0) && has(1), has(2), has(3)])
     }
 
     /// -1: not loaded; 0: nothing to do; 1: applied.

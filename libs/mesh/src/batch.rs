@@ -189,14 +189,6 @@ async fn process<A: ApplyBatch>(
     let mut decoded = Vec::with_capacity(messages.len());
     let mut kept = Vec::with_capacity(messages.len());
     for message in messages {
-        if message
-            .info()
-            .is_ok_and(|info| info.delivered > MAX_ATTEMPTS)
-        {
-            let reason = format!("still failing after {MAX_ATTEMPTS} attempts");
-            dead_letter(js, spec, &message, &reason).await;
-            continue;
-        }
         match decode::<A::Event>(&message) {
             Ok(event) => {
                 decoded.push(event);
@@ -277,10 +269,6 @@ async fn ack(message: &Message, kind: AckKind) {
         tracing::warn!(error = %err, "acknowledging a message");
     }
 }
-
-/// A message retried this often is taken as permanently failing (an error the classifier
-/// took for transient) and dead-lettered, so it cannot hold its batches back forever.
-const MAX_ATTEMPTS: i64 = 50;
 
 /// Subject prefix of the dead-letter stream (`nats/streams/DEAD_LETTERS.json`).
 pub const DEAD_LETTER_PREFIX: &str = "dead";

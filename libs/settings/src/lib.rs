@@ -52,6 +52,8 @@ pub fn load_from(
             .prefix_separator("__")
             .separator("__")
             .try_parsing(true)
+            .list_separator(",")
+            .with_list_parse_key("chat.scylla.nodes")
             .source(Some(env)),
     );
     let settings: Settings = builder.build()?.try_deserialize()?;
@@ -89,6 +91,10 @@ mod tests {
         let vars = env(&[
             ("GOPHERTOK__NATS__URL", "nats://env:4222"),
             ("GOPHERTOK__WORKER__CONCURRENCY", "7"),
+            (
+                "GOPHERTOK__CHAT__SCYLLA__NODES",
+                "10.0.0.1:9042,10.0.0.2:9042",
+            ),
             ("UNRELATED", "x"),
         ]);
         let settings = load_from(Some(&path), vars).unwrap();
@@ -96,6 +102,10 @@ mod tests {
         assert_eq!(settings.nats.request_timeout_ms, 1234, "file beats default");
         assert_eq!(settings.edge.listen.port(), 9000);
         assert_eq!(settings.worker.concurrency, 7);
+        assert_eq!(
+            settings.chat.scylla.nodes,
+            ["10.0.0.1:9042", "10.0.0.2:9042"]
+        );
         assert_eq!(settings.redis.prefix, "gt:", "untouched keys keep defaults");
     }
 

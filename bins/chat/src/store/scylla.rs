@@ -7,7 +7,10 @@ use contract::chat::MessageInfo;
 use futures::future::BoxFuture;
 use scylla::{
     client::{session::Session, session_builder::SessionBuilder},
-    statement::prepared::PreparedStatement,
+    statement::{
+        batch::{Batch, BatchType},
+        prepared::PreparedStatement,
+    },
 };
 use settings::ScyllaSettings;
 
@@ -21,8 +24,8 @@ pub type MessageRow = (i64, i64, i64, i64, String);
 
 pub struct ScyllaStore {
     session: Session,
-    insert: PreparedStatement,
-    insert_latest: PreparedStatement,
+    /// The message and its conversation's `latest` row, in one logged batch: both or neither.
+    append: Batch,
     select_after: PreparedStatement,
     select_latest: PreparedStatement,
 }
@@ -101,9 +104,11 @@ impl ScyllaStore {
         }
         let [insert, insert_latest, select_after, select_latest] = statements(&settings.keyspace);
         let prepare = async |cql: String| session.prepare(cql).await.map_err(StoreError::from);
+        let mut append = Batch::new(BatchType::Logged);
+        append.append_statement(prepare(insert).await?);
+        append.append_statement(prepare(insert_latest).await?);
         Ok(Self {
-            insert: prepare(insert).await?,
-            insert_latest: prepare(insert_latest).await?,
+            append,
             select_after: prepare(select_after).await?,
             select_latest: prepare(select_latest).await?,
             session,
@@ -133,10 +138,6 @@ impl ChatStore for ScyllaStore {
         Box::pin(async move {
             let key = conversation_key(m.from_id, m.to_id);
             let row = (&key, m.create_time, m.id, m.from_id, m.to_id, &m.content);
-            self.session
-                .execute_unpaged(&self.insert, row)
-                .await
-                .map_err(StoreError::from)?;
             let latest = (
                 &key,
                 m.id,
@@ -147,7 +148,7 @@ impl ChatStore for ScyllaStore {
                 write_timestamp(m),
             );
             self.session
-                .execute_unpaged(&self.insert_latest, latest)
+                .batch(&self.append, (row, latest))
                 .await
                 .map_err(StoreError::from)?;
             Ok(())

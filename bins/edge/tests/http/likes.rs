@@ -164,7 +164,9 @@ async fn bad_like_requests_are_json_errors() {
 
 #[tokio::test]
 async fn counts_and_lists_survive_redis_losing_everything_before_and_after_persistence() {
-    let mut app = App::start().await;
+    // A short ack wait: the killed consumer's pending pull still receives messages, which come
+    // back to the next consumer only after it.
+    let mut app = App::start_with(|s| s.persist.ack_wait_ms = Some(1_000)).await;
     let (author, _, video) = video_by(&app, "resilient", 23).await;
     // Hold persistence back, so the likes exist only in the stream (and in Redis).
     let idle = favorite::persister(

@@ -49,18 +49,16 @@ pub async fn handle(state: Arc<State>, request: SetFollow) -> Result<FollowSet, 
 }
 
 async fn ensure_loaded(state: &State, event: &FollowEvent) -> Result<(), RelationError> {
-    for (side, user) in [
-        (Side::Out, event.follower_id),
-        (Side::In, event.followee_id),
-    ] {
-        if state.hot.sizes(side, &[user]).await?.first() != Some(&None) {
-            continue;
-        }
-        rebuild::sets(state, side, &[user]).await?;
-    }
-    // A follower's sequence hash goes with its out-set; a missing one forces a reload.
-    if state.hot.follows(event.follower_id, &[]).await?.is_none() {
+    let [follower, followee, applied] = state
+        .hot
+        .loaded(event.follower_id, event.followee_id)
+        .await?;
+    // A rebuild also restores the applied-events record (it claims the unpersisted tail).
+    if !follower || !applied {
         rebuild::sets(state, Side::Out, &[event.follower_id]).await?;
+    }
+    if !followee {
+        rebuild::sets(state, Side::In, &[event.followee_id]).await?;
     }
     Ok(())
 }

@@ -18,6 +18,10 @@ pub async fn publish<E: Serialize>(
     let payload = serde_json::to_vec(event).map_err(|e| PublishError(e.to_string()))?;
     let mut headers = HeaderMap::new();
     crate::trace::inject_current(&mut headers);
+    // A message id per event: JetStream drops a republished copy within the stream's
+    // duplicate window, so a replayed batch cannot even reach the consumer twice.
+    let id = format!("{:032x}", rand::random::<u128>());
+    headers.insert("Nats-Msg-Id", id.as_str());
     let ack = js
         .publish_with_headers(subject, headers, payload.into())
         .await

@@ -403,3 +403,66 @@ async fn two_instances_share_one_consumer_and_split_the_work() {
         "one instance did all the work ({a} and {b} batches)"
     );
 }
+
+#[tokio::test]
+async fn republished_events_change_nothing() {
+    let app = App::start().await;
+    let (_, token, video) = video_by(&app, "replayed", 27).await;
+    let (_, other) = app.register("replayer", "secret1").await;
+    ok_json(like(&app, &token, video, 1).await).await;
+    ok_json(like(&app, &other, video, 1).await).await;
+    ok_json(like(&app, &other, video, 2).await).await;
+    assert_eq!(persisted_likes(&app, video, 1).await, 1);
+    let snapshot = || async {
+        sqlx::query_as::<_, (i64, bool, i64)>(
+            "SELECT user_id, liked, liked_ms FROM favorites WHERE video_id = ? ORDER BY user_id",
+        )
+        .bind(video)
+        .fetch_all(&app.env.db.pool)
+        .await
+        .unwrap()
+    };
+    let before = snapshot().await;
+    let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
+    let stream = js.get_stream("FAVORITES").await.unwrap();
+    let last = stream.get_info().await.unwrap().state.last_sequence;
+    // Republished with their message ids, the copies are dropped by the stream itself…
+    for seq in 1..=last {
+        let stored = stream.get_raw_message(seq).await.unwrap();
+        let ack = js
+            .publish_with_headers(
+                stored.subject.to_string(),
+                stored.headers.clone(),
+                stored.payload.clone(),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        assert!(ack.duplicate, "event {seq} was stored twice");
+    }
+    // …and replayed as new events (no id), they are applied again and change nothing.
+    for seq in 1..=last {
+        let stored = stream.get_raw_message(seq).await.unwrap();
+        js.publish(stored.subject.to_string(), stored.payload.clone())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let info = js.get_stream("FAVORITES").await.unwrap();
+    while info
+        .consumer_info("favorite-persist")
+        .await
+        .unwrap()
+        .ack_floor
+        .stream_sequence
+        < 2 * last
+    {
+        assert!(Instant::now() < deadline, "the replay was not persisted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(snapshot().await, before);
+    assert_eq!(feed_video(&app, &token).await["favorite_count"], 1);
+}

@@ -412,7 +412,6 @@ async fn republished_events_change_nothing() {
     ok_json(like(&app, &token, video, 1).await).await;
     ok_json(like(&app, &other, video, 1).await).await;
     ok_json(like(&app, &other, video, 2).await).await;
-    assert_eq!(persisted_likes(&app, video, 1).await, 1);
     let snapshot = || async {
         sqlx::query_as::<_, (i64, bool, i64)>(
             "SELECT user_id, liked, liked_ms FROM favorites WHERE video_id = ? ORDER BY user_id",
@@ -422,10 +421,11 @@ async fn republished_events_change_nothing() {
         .await
         .unwrap()
     };
-    let before = snapshot().await;
     let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
     let stream = js.get_stream("FAVORITES").await.unwrap();
     let last = stream.get_info().await.unwrap().state.last_sequence;
+    persisted_through(&js, last).await;
+    let before = snapshot().await;
     // Republished with their message ids, the copies are dropped by the stream itself…
     for seq in 1..=last {
         let stored = stream.get_raw_message(seq).await.unwrap();
@@ -465,4 +465,24 @@ async fn republished_events_change_nothing() {
     }
     assert_eq!(snapshot().await, before);
     assert_eq!(feed_video(&app, &token).await["favorite_count"], 1);
+}
+
+/// Waits until the persistence consumer has acknowledged every event up to `seq`.
+async fn persisted_through(js: &async_nats::jetstream::Context, seq: u64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let stream = js.get_stream("FAVORITES").await.unwrap();
+    while stream
+        .consumer_info("favorite-persist")
+        .await
+        .unwrap()
+        .ack_floor
+        .stream_sequence
+        < seq
+    {
+        assert!(
+            Instant::now() < deadline,
+            "events up to {seq} were not persisted"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -3,10 +3,12 @@
 //! configures (NATS, MySQL with migrations, Redis).
 
 mod clients;
+mod domains;
 mod migrations;
 mod model;
 
 pub use clients::{ClientError, connect_mysql, connect_nats, connect_redis};
+pub use domains::*;
 pub use migrations::MIGRATOR;
 pub use model::*;
 

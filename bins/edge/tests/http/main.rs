@@ -10,6 +10,7 @@ mod comments;
 mod compat;
 mod likes;
 mod outage;
+mod persistence;
 mod social;
 mod tokens;
 mod video_input;

@@ -28,7 +28,6 @@ use crate::{hot::Hot, persist::Persist};
 
 pub const STREAM_FILE: &str = include_str!("../../../nats/streams/COMMENTS.json");
 pub const CONSUMER_FILE: &str = include_str!("../../../nats/consumers/comment-persist.json");
-pub const DEAD_LETTERS_FILE: &str = include_str!("../../../nats/streams/DEAD_LETTERS.json");
 
 pub struct State {
     pub db: MySqlPool,
@@ -72,9 +71,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
     let db = settings::connect_mysql(&settings.mysql).await?;
     let redis = settings::connect_redis(&settings.redis).await?;
     let js = jetstream::new(nats.clone());
-    let ack_wait = settings.persist.ack_wait_ms.map(Duration::from_millis);
-    mesh::streams::ensure(&js, DEAD_LETTERS_FILE, &[], None).await?;
-    mesh::streams::ensure(&js, STREAM_FILE, &[CONSUMER_FILE], ack_wait).await?;
+    mesh::streams::ensure_persisted(&js, STREAM_FILE, CONSUMER_FILE, &settings.persist).await?;
     let lease_ttl = Duration::from_secs(settings.user.node_lease_secs);
     let lease = NodeLease::acquire(redis.clone(), &settings.redis.prefix, lease_ttl).await?;
     let state = Arc::new(State {

@@ -9,7 +9,7 @@ mod rebuild;
 pub mod state;
 mod store;
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use async_nats::jetstream;
 use contract::favorite::{
@@ -27,7 +27,6 @@ use crate::{hot::Hot, persist::Persist};
 /// The stream and consumer definitions, from `nats/`.
 pub const STREAM_FILE: &str = include_str!("../../../nats/streams/FAVORITES.json");
 pub const CONSUMER_FILE: &str = include_str!("../../../nats/consumers/favorite-persist.json");
-pub const DEAD_LETTERS_FILE: &str = include_str!("../../../nats/streams/DEAD_LETTERS.json");
 
 pub struct State {
     pub db: MySqlPool,
@@ -55,9 +54,7 @@ pub fn spec(settings: &Settings) -> ServiceSpec {
 
 /// Creates or updates the FAVORITES stream, its consumer and the dead-letter stream.
 pub async fn ensure_streams(js: &jetstream::Context, settings: &Settings) -> anyhow::Result<()> {
-    let ack_wait = settings.persist.ack_wait_ms.map(Duration::from_millis);
-    mesh::streams::ensure(js, DEAD_LETTERS_FILE, &[], None).await?;
-    mesh::streams::ensure(js, STREAM_FILE, &[CONSUMER_FILE], ack_wait).await?;
+    mesh::streams::ensure_persisted(js, STREAM_FILE, CONSUMER_FILE, &settings.persist).await?;
     Ok(())
 }
 

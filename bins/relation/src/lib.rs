@@ -8,7 +8,7 @@ pub mod persist;
 mod rebuild;
 mod store;
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use async_nats::jetstream;
 use contract::relation::{ListRelations, PERSIST_CONSUMER, RelationStats, STREAM, SetFollow};
@@ -23,7 +23,6 @@ use crate::{hot::Hot, persist::Persist};
 
 pub const STREAM_FILE: &str = include_str!("../../../nats/streams/RELATIONS.json");
 pub const CONSUMER_FILE: &str = include_str!("../../../nats/consumers/relation-persist.json");
-pub const DEAD_LETTERS_FILE: &str = include_str!("../../../nats/streams/DEAD_LETTERS.json");
 
 pub struct State {
     pub db: MySqlPool,
@@ -65,9 +64,7 @@ pub async fn start(
     let db = settings::connect_mysql(&settings.mysql).await?;
     let redis = settings::connect_redis(&settings.redis).await?;
     let js = jetstream::new(nats.clone());
-    let ack_wait = settings.persist.ack_wait_ms.map(Duration::from_millis);
-    mesh::streams::ensure(&js, DEAD_LETTERS_FILE, &[], None).await?;
-    mesh::streams::ensure(&js, STREAM_FILE, &[CONSUMER_FILE], ack_wait).await?;
+    mesh::streams::ensure_persisted(&js, STREAM_FILE, CONSUMER_FILE, &settings.persist).await?;
     let state = Arc::new(State {
         db: db.clone(),
         hot: Hot::new(redis, &settings.redis.prefix),

@@ -47,6 +47,22 @@ pub async fn ensure(
     Ok(())
 }
 
+/// The dead-letter stream every batch consumer writes to (`nats/streams/DEAD_LETTERS.json`).
+const DEAD_LETTERS: &str = include_str!("../../../nats/streams/DEAD_LETTERS.json");
+
+/// What a persisting domain needs at start-up: the dead-letter stream, its own stream and
+/// its persistence consumer, with the consumer's ack wait overridden by the settings.
+pub async fn ensure_persisted(
+    js: &jetstream::Context,
+    stream_json: &str,
+    consumer_json: &str,
+    persist: &settings::PersistSettings,
+) -> Result<(), StreamSetupError> {
+    let ack_wait = persist.ack_wait_ms.map(std::time::Duration::from_millis);
+    ensure(js, DEAD_LETTERS, &[], None).await?;
+    ensure(js, stream_json, &[consumer_json], ack_wait).await
+}
+
 fn parse<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, StreamSetupError> {
     serde_json::from_str(json).map_err(|source| StreamSetupError::Definition {
         name: what.to_owned(),

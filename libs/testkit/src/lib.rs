@@ -5,10 +5,12 @@
 pub mod media;
 mod mysql;
 mod nats;
+mod proxy;
 mod s3;
 
 pub use mysql::TestDb;
 pub use nats::NatsServer;
+pub use proxy::Proxy;
 pub use s3::S3Server;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -133,16 +133,48 @@ impl S3Store {
         let upload_id = upload.upload_id().unwrap_or_default().to_owned();
         let result = self.upload_parts(key, &upload_id, first, body).await;
         if result.is_err() {
-            let _ = self
-                .client
-                .abort_multipart_upload()
-                .bucket(&self.bucket)
-                .key(key)
-                .upload_id(&upload_id)
-                .send()
-                .await;
+            self.abort(key, &upload_id).await;
         }
         result
+    }
+
+    /// Aborts a failed multipart upload, so the server frees its parts. The upload's own
+    /// error is what the caller sees; a failed abort leaves parts that only a bucket
+    /// lifecycle rule removes, so it is logged for the operator.
+    async fn abort(&self, key: &str, upload_id: &str) {
+        let aborted = self
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await;
+        if let Err(err) = aborted {
+            tracing::warn!(
+                key,
+                upload_id,
+                error = %aws_sdk_s3::error::DisplayErrorContext(err),
+                "aborting a failed multipart upload; its parts stay on the server"
+            );
+        }
+    }
+
+    /// Keys of multipart uploads started and neither completed nor aborted: each holds its
+    /// parts' bytes on the server while `list` does not show it.
+    pub async fn unfinished_uploads(&self) -> Result<Vec<String>, StoreError> {
+        let listed = self
+            .client
+            .list_multipart_uploads()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map_err(|err| backend(aws_sdk_s3::error::DisplayErrorContext(err)))?;
+        Ok(listed
+            .uploads()
+            .iter()
+            .filter_map(|upload| upload.key().map(str::to_owned))
+            .collect())
     }
 
     async fn upload_parts(

@@ -90,8 +90,11 @@ async fn contract(store: &dyn ObjectStore) {
         Err(StoreError::NotFound(_))
     ));
     store.delete("videos/big").await.unwrap();
+}
 
-    // A body that fails midway (a client gone, a size cap hit) leaves nothing behind.
+/// A body that fails midway (a client gone, a size cap hit) leaves no object behind. (What
+/// it leaves unlisted, the store-specific tests below check.)
+async fn a_failed_put_leaves_no_object(store: &dyn ObjectStore) {
     let broken = chunked(data(10 * 1024 * 1024)).chain(futures::stream::once(async {
         Err(std::io::Error::other("client gone"))
     }));
@@ -112,6 +115,33 @@ async fn the_embedded_nats_store_honours_the_contract() {
     let client = async_nats::connect(server.url()).await.unwrap();
     let store = NatsStore::new(&client, "contract-test");
     contract(&store).await;
+    a_failed_put_leaves_no_object(&store).await;
+}
+
+/// The object store keeps an object's chunks in the bucket's stream: a failed put must not
+/// leave its chunks there, which no listing shows.
+#[tokio::test]
+#[ignore = "known bug, filed for a later issue: aborted uploads leak their bytes (the chunks of a failed put stay in the bucket's stream)"]
+async fn a_failed_put_leaves_no_bytes_in_the_nats_bucket() {
+    let server = NatsServer::start().await.unwrap();
+    let client = async_nats::connect(server.url()).await.unwrap();
+    let store = NatsStore::new(&client, "leak-test");
+    // A first object creates the bucket's stream.
+    store
+        .put("covers/a.jpg", "image/jpeg", chunked(data(3_000)))
+        .await
+        .unwrap();
+    let js = async_nats::jetstream::new(client);
+    let mut stream = js.get_stream("OBJ_leak-test").await.unwrap();
+    let before = stream.info().await.unwrap().state.bytes;
+    a_failed_put_leaves_no_object(&store).await;
+    let after = stream.info().await.unwrap().state.bytes;
+    assert_eq!(
+        after,
+        before,
+        "the failed put left {} bytes",
+        after - before
+    );
 }
 
 #[tokio::test]
@@ -121,6 +151,13 @@ async fn the_s3_store_honours_the_contract() {
         .await
         .unwrap();
     contract(&store).await;
+    a_failed_put_leaves_no_object(&store).await;
+    // S3 does not list an unfinished multipart upload: ask for those, which hold the parts.
+    assert_eq!(
+        store.unfinished_uploads().await.unwrap(),
+        Vec::<String>::new(),
+        "the failed multipart upload was not aborted"
+    );
     // Opening again finds the bucket that exists.
     S3Store::open(&server.settings("contract-test"))
         .await

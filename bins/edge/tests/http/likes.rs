@@ -1,7 +1,7 @@
 //! Likes end to end: action → list → counts through the edge, concurrency, bad input, and
 //! hot state rebuilt after Redis loses it (persistence itself: `persistence.rs`).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use contract::favorite::SetFavorite;
 use reqwest::StatusCode;
@@ -10,6 +10,7 @@ use testkit::media;
 
 use crate::{
     app::{App, error_json, ok_json},
+    caught_up::FAVORITES,
     persistence::held_back,
 };
 
@@ -46,21 +47,23 @@ pub(crate) async fn user(app: &App, id: i64) -> Value {
     ok_json(app.get(&format!("/douyin/user/?user_id={id}")).await).await["user"].clone()
 }
 
-/// Liked rows in MySQL for `video`, once the persistence consumer has caught up to `want`.
-pub(crate) async fn persisted_likes(app: &App, video: i64, want: i64) -> i64 {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM favorites WHERE video_id = ? AND liked = 1")
-                .bind(video)
-                .fetch_one(&app.env.db.pool)
-                .await
-                .unwrap();
-        if n == want || Instant::now() > deadline {
-            return n;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// Liked rows in MySQL for `video`, as they are now (wait for persistence first).
+pub(crate) async fn liked_rows(app: &App, video: i64) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM favorites WHERE video_id = ? AND liked = 1")
+        .bind(video)
+        .fetch_one(&app.env.db.pool)
+        .await
+        .unwrap()
+}
+
+/// The persisted `liked` of one (user, video) row; `None` when no event reached MySQL.
+async fn persisted_like(app: &App, user: i64, video: i64) -> Option<bool> {
+    sqlx::query_scalar("SELECT liked FROM favorites WHERE user_id = ? AND video_id = ?")
+        .bind(user)
+        .bind(video)
+        .fetch_optional(&app.env.db.pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -109,7 +112,8 @@ async fn like_list_and_counts_round_trip_and_unlike_is_idempotent() {
     .await;
     assert!(list["video_list"].as_array().unwrap().is_empty());
     assert_eq!(user(&app, author).await["total_favorited"], 0);
-    assert_eq!(persisted_likes(&app, video, 0).await, 0);
+    FAVORITES.everything_persisted(&app).await;
+    assert_eq!(persisted_like(&app, fan, video).await, Some(false));
 }
 
 #[tokio::test]
@@ -139,7 +143,8 @@ async fn fifty_concurrent_likes_count_once_per_user_and_mysql_agrees() {
     });
     futures::future::join_all(many_users).await;
     assert_eq!(feed_video(&app, &token).await["favorite_count"], 50);
-    assert_eq!(persisted_likes(&app, video, 50).await, 50);
+    FAVORITES.everything_persisted(&app).await;
+    assert_eq!(liked_rows(&app, video).await, 50);
 }
 
 #[tokio::test]
@@ -181,6 +186,7 @@ async fn counts_and_lists_survive_redis_losing_everything_before_and_after_persi
     ok_json(like(&app, &token, video, 1).await).await;
     ok_json(like(&app, &token, video, 2).await).await;
     ok_json(like(&app, &token, video, 1).await).await;
+    assert_eq!(persisted_like(&app, fan, video).await, None, "held back");
 
     app.lose_redis("fav:*").await;
     let check = async |app: &App| {
@@ -201,7 +207,9 @@ async fn counts_and_lists_survive_redis_losing_everything_before_and_after_persi
     let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
     let running = favorite::persister(app.env.db.pool.clone(), js, &app.env.settings);
     app.favorite.replace_persister(running).kill();
-    assert_eq!(persisted_likes(&app, video, 1).await, 1);
+    FAVORITES.everything_persisted(&app).await;
+    assert_eq!(persisted_like(&app, fan, video).await, Some(true));
+    assert_eq!(liked_rows(&app, video).await, 1);
     app.lose_redis("fav:*").await;
     check(&app).await;
 }

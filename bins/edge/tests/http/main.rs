@@ -6,11 +6,14 @@
 mod accounts;
 mod app;
 mod bad_input;
+mod caught_up;
 mod comments;
 mod compat;
 mod likes;
 mod outage;
 mod persistence;
+mod recording;
+mod redelivery;
 mod social;
 mod tokens;
 mod video_input;

@@ -1,5 +1,6 @@
-//! Likes persisted through JetStream in batches: a consumer killed mid-batch, replays,
-//! out-of-order redelivery, poison messages, and two instances sharing one consumer.
+//! Likes persisted through JetStream in batches: replays, out-of-order redelivery, poison
+//! messages, and two instances sharing one consumer (a consumer killed mid-batch:
+//! `redelivery.rs`).
 
 use std::time::{Duration, Instant};
 
@@ -7,7 +8,9 @@ use contract::favorite::{FavoriteEvent, SetFavorite};
 
 use crate::{
     app::{App, ok_json},
-    likes::{feed_video, like, persisted_likes, video_by},
+    caught_up::FAVORITES,
+    likes::{feed_video, like, liked_rows, video_by},
+    recording::{Recording, start_favorite_persister},
 };
 
 /// Settings whose consumer waits long for batches (so it holds messages unacknowledged).
@@ -16,42 +19,6 @@ pub(crate) fn held_back(app: &App) -> settings::Settings {
     settings.persist.max_batch = 5_000;
     settings.persist.max_wait_ms = 60_000;
     settings
-}
-
-#[tokio::test]
-async fn a_consumer_killed_mid_batch_loses_nothing_and_duplicates_nothing() {
-    let mut app = App::start_with(|settings| settings.persist.ack_wait_ms = Some(1_000)).await;
-    let (_, _, video) = video_by(&app, "crashy", 24).await;
-    let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
-    let holding = favorite::persister(app.env.db.pool.clone(), js.clone(), &held_back(&app));
-    app.favorite.replace_persister(holding).kill();
-    let holding = favorite::persister(app.env.db.pool.clone(), js.clone(), &held_back(&app));
-    let caller = mesh::Caller::new(
-        app.env.nats_client().await.unwrap(),
-        Duration::from_secs(10),
-    );
-    for user_id in 1..=200 {
-        caller
-            .call(&SetFavorite {
-                user_id,
-                video_id: video,
-                liked: true,
-            })
-            .await
-            .unwrap();
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    // The holding consumer has the messages in hand, unacknowledged: kill it like a crash.
-    app.favorite.replace_persister(holding).kill();
-    let fresh = favorite::persister(app.env.db.pool.clone(), js, &app.env.settings);
-    app.favorite.replace_persister(fresh).kill();
-    assert_eq!(persisted_likes(&app, video, 200).await, 200);
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM favorites WHERE video_id = ?")
-        .bind(video)
-        .fetch_one(&app.env.db.pool)
-        .await
-        .unwrap();
-    assert_eq!(rows, 200, "every acknowledged like exactly once");
 }
 
 #[tokio::test]
@@ -116,8 +83,9 @@ async fn a_poison_message_is_dead_lettered_and_the_rest_persist() {
         .await
         .unwrap();
     ok_json(like(&app, &token, video, 1).await).await;
+    FAVORITES.everything_persisted(&app).await;
     assert_eq!(
-        persisted_likes(&app, video, 1).await,
+        liked_rows(&app, video).await,
         1,
         "the message behind the poison"
     );
@@ -141,44 +109,14 @@ async fn a_poison_message_is_dead_lettered_and_the_rest_persist() {
     );
 }
 
-/// Counts the batches one persister applied, then lets the real one apply them.
-struct Counting {
-    inner: favorite::persist::Persist,
-    batches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-}
-
-impl mesh::batch::ApplyBatch for Counting {
-    type Event = FavoriteEvent;
-    fn apply<'a>(
-        &'a self,
-        batch: &'a [mesh::batch::Sequenced<FavoriteEvent>],
-    ) -> futures::future::BoxFuture<'a, Result<(), mesh::batch::ApplyError>> {
-        self.batches
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.apply(batch)
-    }
-}
-
 #[tokio::test]
 async fn two_instances_share_one_consumer_and_split_the_work() {
-    use std::sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    };
     let mut app = App::start().await;
     let (_, _, video) = video_by(&app, "shared", 26).await;
-    let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
-    let mut settings = app.env.settings.clone();
-    settings.persist.max_batch = 20;
-    let counts = [Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0))];
-    let start = |batches: Arc<AtomicUsize>| {
-        let spec = mesh::batch::BatchSpec::new(&settings.persist, "FAVORITES", "favorite-persist");
-        let inner = favorite::persist::Persist {
-            db: app.env.db.pool.clone(),
-        };
-        mesh::batch::Persister::start(js.clone(), spec, Counting { inner, batches })
-    };
-    let (first, second) = (start(Arc::clone(&counts[0])), start(Arc::clone(&counts[1])));
+    let (first, first_batches) = Recording::new(&app);
+    let (second, second_batches) = Recording::new(&app);
+    let first = start_favorite_persister(&app, |p| p.max_batch = 20, first).await;
+    let second = start_favorite_persister(&app, |p| p.max_batch = 20, second).await;
     app.favorite.replace_persister(first).kill();
     let caller = mesh::Caller::new(
         app.env.nats_client().await.unwrap(),
@@ -198,11 +136,12 @@ async fn two_instances_share_one_consumer_and_split_the_work() {
         }
     });
     futures::future::join_all(likes).await;
-    assert_eq!(persisted_likes(&app, video, 400).await, 400);
+    FAVORITES.everything_persisted(&app).await;
+    assert_eq!(liked_rows(&app, video).await, 400);
     second.stop().await;
     let (a, b) = (
-        counts[0].load(Ordering::SeqCst),
-        counts[1].load(Ordering::SeqCst),
+        first_batches.lock().unwrap().len(),
+        second_batches.lock().unwrap().len(),
     );
     assert!(
         a > 0 && b > 0,
@@ -229,8 +168,8 @@ async fn republished_events_change_nothing() {
     };
     let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
     let stream = js.get_stream("FAVORITES").await.unwrap();
-    let last = stream.get_info().await.unwrap().state.last_sequence;
-    persisted_through(&js, last).await;
+    let last = FAVORITES.last_sequence(&app).await;
+    FAVORITES.persisted_through(&app, last).await;
     let before = snapshot().await;
     // Republished with their message ids, the copies are dropped by the stream itself…
     for seq in 1..=last {
@@ -256,39 +195,7 @@ async fn republished_events_change_nothing() {
             .await
             .unwrap();
     }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let info = js.get_stream("FAVORITES").await.unwrap();
-    while info
-        .consumer_info("favorite-persist")
-        .await
-        .unwrap()
-        .ack_floor
-        .stream_sequence
-        < 2 * last
-    {
-        assert!(Instant::now() < deadline, "the replay was not persisted");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    FAVORITES.persisted_through(&app, 2 * last).await;
     assert_eq!(snapshot().await, before);
     assert_eq!(feed_video(&app, &token).await["favorite_count"], 1);
-}
-
-/// Waits until the persistence consumer has acknowledged every event up to `seq`.
-async fn persisted_through(js: &async_nats::jetstream::Context, seq: u64) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let stream = js.get_stream("FAVORITES").await.unwrap();
-    while stream
-        .consumer_info("favorite-persist")
-        .await
-        .unwrap()
-        .ack_floor
-        .stream_sequence
-        < seq
-    {
-        assert!(
-            Instant::now() < deadline,
-            "events up to {seq} were not persisted"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }

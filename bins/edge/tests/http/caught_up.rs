@@ -25,6 +25,11 @@ pub(crate) const COMMENTS: Persistence = Persistence {
     consumer: contract::comment::PERSIST_CONSUMER,
 };
 
+pub(crate) const RELATIONS: Persistence = Persistence {
+    stream: contract::relation::STREAM,
+    consumer: contract::relation::PERSIST_CONSUMER,
+};
+
 impl Persistence {
     async fn stream(self, app: &App) -> Stream {
         let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());

@@ -1,14 +1,15 @@
 //! Comments end to end: post → list → counts → delete through the edge, bad input, hot
 //! state rebuilt after Redis loses it, and persistence that never resurrects a deletion.
 
-use std::time::{Duration, Instant};
-
 use contract::comment::CommentEvent;
 use reqwest::StatusCode;
 use serde_json::Value;
 use testkit::media;
 
-use crate::app::{App, error_json, ok_json};
+use crate::{
+    app::{App, error_json, ok_json},
+    caught_up::COMMENTS,
+};
 
 async fn comment(app: &App, token: &str, fields: &[(&str, String)]) -> reqwest::Response {
     let mut form = vec![("token", token.to_owned())];
@@ -21,7 +22,7 @@ async fn comment(app: &App, token: &str, fields: &[(&str, String)]) -> reqwest::
         .unwrap()
 }
 
-async fn post(app: &App, token: &str, video: i64, text: &str) -> reqwest::Response {
+pub(crate) async fn post(app: &App, token: &str, video: i64, text: &str) -> reqwest::Response {
     let fields = [
         ("video_id", video.to_string()),
         ("action_type", "1".to_owned()),
@@ -30,7 +31,12 @@ async fn post(app: &App, token: &str, video: i64, text: &str) -> reqwest::Respon
     comment(app, token, &fields).await
 }
 
-async fn delete(app: &App, token: &str, video: i64, comment_id: i64) -> reqwest::Response {
+pub(crate) async fn delete(
+    app: &App,
+    token: &str,
+    video: i64,
+    comment_id: i64,
+) -> reqwest::Response {
     let fields = [
         ("video_id", video.to_string()),
         ("action_type", "2".to_owned()),
@@ -39,7 +45,7 @@ async fn delete(app: &App, token: &str, video: i64, comment_id: i64) -> reqwest:
     comment(app, token, &fields).await
 }
 
-async fn list(app: &App, video: i64) -> Vec<Value> {
+pub(crate) async fn list(app: &App, video: i64) -> Vec<Value> {
     let body = ok_json(
         app.get(&format!("/douyin/comment/list/?video_id={video}"))
             .await,
@@ -48,12 +54,12 @@ async fn list(app: &App, video: i64) -> Vec<Value> {
     body["comment_list"].as_array().unwrap().clone()
 }
 
-async fn comment_count(app: &App) -> i64 {
+pub(crate) async fn comment_count(app: &App) -> i64 {
     let feed = ok_json(app.get("/douyin/feed/").await).await;
     feed["video_list"][0]["comment_count"].as_i64().unwrap()
 }
 
-async fn video(app: &App, seed: u32) -> (i64, String) {
+pub(crate) async fn video(app: &App, seed: u32) -> (i64, String) {
     let (_, token) = app.register(&format!("filmer{seed}"), "secret1").await;
     let body = ok_json(
         app.publish(&token, media::mp4(seed).unwrap(), "c.mp4", "talk")
@@ -147,24 +153,22 @@ async fn bad_comment_requests_are_json_errors() {
     .await;
 }
 
-async fn persisted(app: &App, video: i64, live: i64) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE video_id = ? AND deleted = 0")
-                .bind(video)
-                .fetch_one(&app.env.db.pool)
-                .await
-                .unwrap();
-        if n == live {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{n} live comments in MySQL, want {live}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// The persisted comments of `video`, oldest first: (content, deleted).
+pub(crate) async fn persisted(app: &App, video: i64) -> Vec<(String, bool)> {
+    sqlx::query_as(
+        "SELECT content, deleted FROM comments WHERE video_id = ? ORDER BY created_ms, id",
+    )
+    .bind(video)
+    .fetch_all(&app.env.db.pool)
+    .await
+    .unwrap()
+}
+
+pub(crate) fn texts(comments: Vec<Value>) -> Vec<String> {
+    comments
+        .iter()
+        .map(|c| c["content"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -178,15 +182,14 @@ async fn lists_and_counts_survive_redis_losing_everything() {
     ok_json(delete(&app, &token, video, two).await).await;
     // Immediately (the stream's tail may not be persisted yet), then once persisted.
     app.lose_redis("cm:*").await;
-    let texts = |comments: Vec<Value>| -> Vec<String> {
-        comments
-            .iter()
-            .map(|c| c["content"].as_str().unwrap().to_owned())
-            .collect()
-    };
     assert_eq!(texts(list(&app, video).await), ["three", "one"]);
     assert_eq!(comment_count(&app).await, 2);
-    persisted(&app, video, 2).await;
+    COMMENTS.everything_persisted(&app).await;
+    let rows = |text: &str, deleted| (text.to_owned(), deleted);
+    assert_eq!(
+        persisted(&app, video).await,
+        [rows("one", false), rows("two", true), rows("three", false)]
+    );
     app.lose_redis("cm:*").await;
     assert_eq!(comment_count(&app).await, 2);
     assert_eq!(texts(list(&app, video).await), ["three", "one"]);

@@ -11,6 +11,7 @@ mod comments;
 mod compat;
 mod likes;
 mod outage;
+mod partial_loss;
 mod persistence;
 mod recording;
 mod redelivery;

@@ -19,7 +19,7 @@ async fn post(app: &App, path: &str, token: &str, fields: &[(&str, String)]) -> 
         .unwrap()
 }
 
-async fn follow(app: &App, token: &str, to: i64, action: i64) -> reqwest::Response {
+pub(crate) async fn follow(app: &App, token: &str, to: i64, action: i64) -> reqwest::Response {
     let fields = [
         ("to_user_id", to.to_string()),
         ("action_type", action.to_string()),

@@ -70,7 +70,13 @@ async fn suite(store: &dyn ChatStore) {
             .unwrap();
     }
     let (mut seen, mut after) = (Vec::new(), 0);
-    loop {
+    // Ten full pages and an empty one; a page that never advances fails instead of hanging.
+    for pages in 1.. {
+        assert!(
+            pages <= 12,
+            "paging did not end after 11 pages: {} seen",
+            seen.len()
+        );
         let page = store.after(50, 51, after, 100).await.unwrap();
         if page.is_empty() {
             break;

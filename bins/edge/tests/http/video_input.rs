@@ -160,9 +160,29 @@ async fn publish_list_and_media_reject_bad_ids_and_keys() {
         StatusCode::NOT_FOUND,
     )
     .await;
-    error_json(
-        app.get("/media/keys/token-ed25519.pem").await,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+}
+
+/// The store holds more than media (anything under another prefix, names the guard
+/// refuses): `/media` serves only the keys the system writes for videos and covers, even
+/// when the key exists in the store.
+#[tokio::test]
+async fn media_refuses_stored_keys_outside_videos_and_covers() {
+    let app = App::start().await;
+    let secret = bytes::Bytes::from_static(b"-----BEGIN PRIVATE KEY-----");
+    for key in ["keys/token-ed25519.pem", "videos/.hidden", "covers/a-b"] {
+        let body = Box::pin(futures::stream::once({
+            let secret = secret.clone();
+            async move { Ok(secret) }
+        }));
+        app.store.put(key, "text/plain", body).await.unwrap();
+        assert!(
+            app.stored("").await.contains(&key.to_owned()),
+            "{key} not stored"
+        );
+        error_json(
+            app.get(&format!("/media/{key}")).await,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    }
 }

@@ -149,7 +149,12 @@ async fn walking_the_feed_returns_every_video_once_in_order_then_an_empty_page()
     }
     let mut seen = Vec::new();
     let mut latest_time: Option<i64> = None;
+    // 65 videos take 3 full-or-partial pages and an empty one; a paging regression that
+    // never ends fails here instead of hanging the suite.
+    let mut pages = 0;
     loop {
+        pages += 1;
+        assert!(pages <= 5, "the feed did not end after 4 pages: {seen:?}");
         let path = match latest_time {
             Some(t) => format!("/douyin/feed/?latest_time={t}"),
             None => "/douyin/feed/".to_owned(),

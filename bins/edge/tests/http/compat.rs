@@ -1,41 +1,10 @@
-//! API.md's compatibility rules on the user routes.
+//! API.md's compatibility rules: parameters from the query, a form or multipart, the token
+//! as a bearer header, and the User object's fields (every route, both spellings:
+//! `routes.rs`).
 
 use reqwest::multipart::Form;
 
 use crate::app::{App, ok_json};
-
-#[tokio::test]
-async fn every_route_answers_with_and_without_the_trailing_slash() {
-    let app = App::start().await;
-    for (path, name) in [
-        ("/douyin/user/register", "no_slash"),
-        ("/douyin/user/register/", "with_slash"),
-    ] {
-        let response = app
-            .http
-            .post(app.url(path))
-            .form(&[("username", name), ("password", "secret1")])
-            .send()
-            .await
-            .unwrap();
-        ok_json(response).await;
-    }
-    for path in ["/douyin/user/login", "/douyin/user/login/"] {
-        let response = app
-            .http
-            .post(app.url(path))
-            .form(&[("username", "no_slash"), ("password", "secret1")])
-            .send()
-            .await
-            .unwrap();
-        ok_json(response).await;
-    }
-    let (id, token) = app.register("slashes", "secret1").await;
-    for path in ["/douyin/user", "/douyin/user/"] {
-        let body = ok_json(app.get(&format!("{path}?user_id={id}&token={token}")).await).await;
-        assert_eq!(body["user"]["id"], id);
-    }
-}
 
 #[tokio::test]
 async fn query_and_form_merge_and_the_query_wins() {

@@ -15,6 +15,7 @@ mod partial_loss;
 mod persistence;
 mod recording;
 mod redelivery;
+mod routes;
 mod social;
 mod tokens;
 mod video_input;

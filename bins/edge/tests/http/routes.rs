@@ -213,7 +213,7 @@ async fn relations(
     )
     .await;
     assert_eq!(ids(&followers["user_list"]), [me]);
-    messages(app, &route, &token, peer, n).await;
+    messages(app, route, token, peer, n).await;
     let friends = get(
         app,
         &route("relation/friend/list"),

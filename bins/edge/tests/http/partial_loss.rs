@@ -65,23 +65,26 @@ async fn losing_one_key_of_a_videos_comment_state_leaves_lists_and_counts_right(
     COMMENTS.everything_persisted(&app).await;
     assert_eq!(crate::comments::persisted(&app, video).await.len(), 3);
     let mut live = vec!["three".to_owned(), "one".to_owned()];
-    // The set of ids, the bodies, the applied sequences: each lost alone, then a new
-    // comment written on top of what is left.
+    // The set of ids, the bodies, the applied sequences: each lost alone before a read,
+    // then lost alone before a new comment is written on top of what is left.
     for kind in ["z", "b", "s"] {
-        app.lose_redis(&format!("cm:{kind}:{video}")).await;
+        let lost = format!("cm:{kind}:{video}");
+        app.lose_redis(&lost).await;
         assert_eq!(
             texts(list(&app, video).await),
             live,
-            "after losing cm:{kind}"
+            "a read after losing {lost}"
         );
-        assert_eq!(comment_count(&app).await, live.len() as i64, "cm:{kind}");
+        assert_eq!(comment_count(&app).await, live.len() as i64, "{lost}");
+        app.lose_redis(&lost).await;
         let text = format!("after {kind}");
         ok_json(post(&app, &token, video, &text).await).await;
         live.insert(0, text);
+        assert_eq!(comment_count(&app).await, live.len() as i64, "{lost}");
         assert_eq!(
             texts(list(&app, video).await),
             live,
-            "a post after cm:{kind}"
+            "a post after losing {lost}"
         );
     }
 }

@@ -91,7 +91,11 @@ async fn a_poison_message_is_dead_lettered_and_the_rest_persist() {
     );
     let mut dead = js.get_stream("DEAD_LETTERS").await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while dead.info().await.unwrap().state.messages == 0 && Instant::now() < deadline {
+    while dead.info().await.unwrap().state.messages == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "nothing was dead-lettered in 10 s"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let letter = dead

@@ -5,7 +5,9 @@
 
 mod accounts;
 mod app;
+mod auth_routes;
 mod bad_input;
+mod bad_tokens;
 mod comments;
 mod compat;
 mod likes;

@@ -19,3 +19,4 @@ mod social;
 mod tokens;
 mod video_input;
 mod videos;
+mod worker_failures;

@@ -12,6 +12,7 @@ mod comments;
 mod compat;
 mod key_refetch;
 mod likes;
+mod no_responders;
 mod outage;
 mod persistence;
 mod publish_auth;

@@ -26,8 +26,11 @@ impl KeyRequests {
     async fn watch(app: &App) -> Self {
         let client = app.env.nats_client().await.unwrap();
         let seen = client.subscribe("user.v1.>").await.unwrap();
-        client.flush().await.unwrap();
-        Self { client, seen }
+        let mut watching = Self { client, seen };
+        // A flush only sends the subscription; our own sentinel coming back proves the
+        // server registered it before the edge's first request.
+        watching.since_last().await;
+        watching
     }
 
     /// How many key requests arrived since the last call. A sentinel published after the

@@ -209,11 +209,8 @@ async fn every_bad_token_on_every_route_is_a_401_and_writes_nothing() {
     let app = App::start().await;
     let (alice, token) = app.register("walker", "secret1").await;
     let (bob, _) = app.register("walked", "secret1").await;
-    let published = ok_json(
-        app.publish(&token, media::mp4(20).unwrap(), "v.mp4", "v")
-            .await,
-    );
-    let video = published.await["video_id"].as_i64().unwrap();
+    let published = app.publish(&token, media::mp4(20).unwrap(), "v.mp4", "v");
+    let video = ok_json(published.await).await["video_id"].as_i64().unwrap();
     let before = written(&app, (alice, &token), bob, video).await;
 
     for route in routes(alice, bob, video) {
@@ -257,15 +254,15 @@ async fn every_bad_token_on_every_route_is_a_401_and_writes_nothing() {
 #[tokio::test]
 async fn the_friend_list_of_another_user_is_a_403() {
     let app = App::start().await;
-    let (_, token) = app.register("nosy", "secret1").await;
+    let (me, token) = app.register("nosy", "secret1").await;
     let (other, _) = app.register("private", "secret1").await;
     let path = format!("/douyin/relation/friend/list/?user_id={other}&token={token}");
     let message = error_json(app.get(&path).await, StatusCode::FORBIDDEN).await;
     assert!(message.contains("own friend list"), "{message}");
     // Their own list, by id or by default, is served.
-    let own = ok_json(
-        app.get(&format!("/douyin/relation/friend/list/?token={token}"))
-            .await,
-    );
-    assert_eq!(own.await["user_list"], serde_json::json!([]));
+    for own in [format!("user_id={me}&"), String::new()] {
+        let path = format!("/douyin/relation/friend/list/?{own}token={token}");
+        let body = ok_json(app.get(&path).await).await;
+        assert_eq!(body["user_list"], serde_json::json!([]));
+    }
 }

@@ -5,14 +5,19 @@
 
 mod accounts;
 mod app;
+mod auth_routes;
 mod bad_input;
+mod bad_tokens;
 mod caught_up;
 mod comments;
 mod compat;
+mod key_refetch;
 mod likes;
+mod no_responders;
 mod outage;
 mod partial_loss;
 mod persistence;
+mod publish_auth;
 mod recording;
 mod redelivery;
 mod routes;
@@ -20,3 +25,4 @@ mod social;
 mod tokens;
 mod video_input;
 mod videos;
+mod worker_failures;

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 
 use crate::app::{App, error_json, ok_json};
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -16,7 +16,7 @@ fn now() -> u64 {
 }
 
 /// Signs `claims` with the user worker's own key (found in the test's data directory).
-fn sign_with_real_key(app: &App, kid: &str, claims: &Claims) -> String {
+pub(crate) fn sign_with_real_key(app: &App, kid: &str, claims: &Claims) -> String {
     let pem = std::fs::read(app.env.settings.data_dir.join("keys/token-ed25519.pem")).unwrap();
     let key = EncodingKey::from_ed_pem(&pem).unwrap();
     let mut header = Header::new(Algorithm::EdDSA);
@@ -24,11 +24,11 @@ fn sign_with_real_key(app: &App, kid: &str, claims: &Claims) -> String {
     jsonwebtoken::encode(&header, claims, &key).unwrap()
 }
 
-fn kid_of(token: &str) -> String {
+pub(crate) fn kid_of(token: &str) -> String {
     jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
 }
 
-fn claims(sub: i64, exp: u64) -> Claims {
+pub(crate) fn claims(sub: i64, exp: u64) -> Claims {
     Claims {
         sub: sub.to_string(),
         iss: "gophertok".into(),
@@ -127,7 +127,7 @@ async fn a_token_signed_with_another_algorithm_is_a_401() {
     .await;
 }
 
-fn base64url(bytes: &[u8]) -> String {
+pub(crate) fn base64url(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }

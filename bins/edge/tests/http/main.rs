@@ -15,3 +15,4 @@ mod social;
 mod tokens;
 mod video_input;
 mod videos;
+mod workers;

@@ -55,7 +55,9 @@ impl TestEnv {
         settings.nats.url = nats.url();
         settings.nats.request_timeout_ms = 5_000;
         settings.mysql.url = db.url.clone();
-        settings.mysql.max_connections = 8;
+        // Small pools: a test app runs up to six workers (a pool each) beside the test's own,
+        // two tests at a time per binary, against a MariaDB of 151 connections by default.
+        settings.mysql.max_connections = 4;
         settings.redis.url = redis_url();
         let redis_prefix = format!("{}:", unique_name("gt_test_"));
         settings.redis.prefix = redis_prefix.clone();

@@ -86,22 +86,41 @@ pub async fn connect_mysql(settings: &MysqlSettings) -> Result<MySqlPool, Client
             .await
             .map_err(mysql_error)?;
     }
+    let lock = migration_lock(options.get_database().unwrap_or_default());
     let pool = MySqlPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await
         .map_err(mysql_error)?;
-    migrate(&pool).await?;
+    migrate(&pool, &lock).await?;
     Ok(pool)
 }
 
-/// Applies the migrations while holding a named lock, so instances that start together
+/// The name of the lock that guards `database`'s migrations: one per database, so instances
+/// of one deployment apply each migration once while other databases on the same server
+/// (other deployments, parallel tests) migrate at the same time. MariaDB names are at most
+/// 64 characters; a longer database name is hashed (FNV-1a, stable across builds).
+fn migration_lock(database: &str) -> String {
+    let name = format!("gophertok_migrations:{database}");
+    if name.len() <= 64 {
+        return name;
+    }
+    let hash = database
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    format!("gophertok_migrations:{hash:016x}")
+}
+
+/// Applies the migrations while holding the named `lock`, so instances that start together
 /// apply each one once. (sqlx's own lock asks `GET_LOCK(name, -1)`, which MariaDB answers
 /// at once without waiting — so we take the lock ourselves, with a real timeout.)
-async fn migrate(pool: &MySqlPool) -> Result<(), ClientError> {
+async fn migrate(pool: &MySqlPool, lock: &str) -> Result<(), ClientError> {
     let mut conn = pool.acquire().await.map_err(mysql_lock_error)?;
-    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK('gophertok_migrations', 120)")
+    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 120)")
+        .bind(lock)
         .fetch_one(&mut *conn)
         .await
         .map_err(mysql_lock_error)?;
@@ -111,7 +130,8 @@ async fn migrate(pool: &MySqlPool) -> Result<(), ClientError> {
         )));
     }
     let result = MIGRATOR.run_direct(&mut *conn).await;
-    let released = sqlx::query("SELECT RELEASE_LOCK('gophertok_migrations')")
+    let released = sqlx::query("SELECT RELEASE_LOCK(?)")
+        .bind(lock)
         .execute(&mut *conn)
         .await;
     result?;
@@ -167,7 +187,21 @@ fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{migration_lock, redact};
+
+    #[test]
+    fn each_database_has_its_own_migration_lock_within_mariadbs_64_characters() {
+        assert_eq!(
+            migration_lock("gophertok"),
+            "gophertok_migrations:gophertok"
+        );
+        assert_ne!(migration_lock("gt_test_1"), migration_lock("gt_test_2"));
+        let long = "d".repeat(64);
+        let hashed = migration_lock(&long);
+        assert!(hashed.len() <= 64, "{hashed}");
+        assert_eq!(hashed, migration_lock(&long), "stable");
+        assert_ne!(hashed, migration_lock(&"e".repeat(64)));
+    }
 
     #[test]
     fn passwords_never_reach_error_messages() {

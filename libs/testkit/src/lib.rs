@@ -1,11 +1,13 @@
 //! Real servers for tests: a nats-server per test on a free port with its own store
 //! directory, a fresh MySQL database with the migrations applied, a unique Redis key prefix,
-//! and [`Settings`] that point at all of them.
+//! and [`Settings`] that point at all of them. A [`TestEnv`] deletes its Redis keys when
+//! dropped, also when the test panics.
 
 pub mod media;
 mod mysql;
 mod nats;
 mod proxy;
+pub mod redis;
 mod s3;
 
 pub use mysql::TestDb;
@@ -31,13 +33,17 @@ pub fn unique_name(prefix: &str) -> String {
     )
 }
 
-/// Everything a service test needs, torn down when dropped (the database stays; `.ci/gt
-/// test` removes `gt_test_*` databases before each run).
+/// Everything a service test needs, torn down when dropped: the server stops, the Redis keys
+/// under the test's prefix are deleted (the database stays; `.ci/gt test` removes `gt_test_*`
+/// databases before each run).
 pub struct TestEnv {
     pub nats: NatsServer,
     pub db: TestDb,
     pub settings: Settings,
     pub data_dir: tempfile::TempDir,
+    /// The prefix handed out, kept apart from `settings` (which a test may point elsewhere,
+    /// e.g. at a [`Proxy`] it has cut) so the clean-up always reaches the shared server.
+    redis_prefix: String,
 }
 
 impl TestEnv {
@@ -49,9 +55,12 @@ impl TestEnv {
         settings.nats.url = nats.url();
         settings.nats.request_timeout_ms = 5_000;
         settings.mysql.url = db.url.clone();
-        settings.mysql.max_connections = 8;
+        // Small pools: a test app runs up to six workers (a pool each) beside the test's own,
+        // two tests at a time per binary, against a MariaDB of 151 connections by default.
+        settings.mysql.max_connections = 4;
         settings.redis.url = redis_url();
-        settings.redis.prefix = format!("{}:", unique_name("gt_test_"));
+        let redis_prefix = format!("{}:", unique_name("gt_test_"));
+        settings.redis.prefix = redis_prefix.clone();
         settings.data_dir = data_dir.path().to_path_buf();
         settings.worker.concurrency = 64;
         settings.media.nats_bucket = "gt-test-media".into();
@@ -60,12 +69,25 @@ impl TestEnv {
             db,
             settings,
             data_dir,
+            redis_prefix,
         })
     }
 
     /// A NATS connection to this test's server.
     pub async fn nats_client(&self) -> anyhow::Result<async_nats::Client> {
         Ok(async_nats::connect(self.nats.url()).await?)
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        // Must not panic: this also runs while a failed test unwinds.
+        if let Err(error) = redis::delete_prefix_blocking(&redis_url(), &self.redis_prefix) {
+            eprintln!(
+                "testkit: Redis keys {}* were left behind: {error:#}",
+                self.redis_prefix
+            );
+        }
     }
 }
 

@@ -21,7 +21,8 @@ impl TestDb {
         let url = format!("{}/{name}", server.trim_end_matches('/'));
         let settings = MysqlSettings {
             url: url.clone(),
-            max_connections: 4,
+            // The test's own checks run one query at a time.
+            max_connections: 2,
         };
         let pool = settings::connect_mysql(&settings).await?;
         Ok(Self { name, url, pool })

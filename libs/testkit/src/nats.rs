@@ -1,9 +1,8 @@
-//! A nats-server child process with JetStream, on a free loopback port and its own store
-//! directory; stoppable and restartable on the same port to test outages.
+//! A nats-server child process with JetStream, on a loopback port the server picks itself and
+//! its own store directory; stoppable and restartable on the same port to test outages.
 
 use std::{
-    net::TcpListener,
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::Stdio,
     time::{Duration, Instant},
 };
@@ -11,22 +10,38 @@ use std::{
 use anyhow::{Context, bail};
 use tokio::process::{Child, Command};
 
+/// How long one start (or restart) may take, retries included.
+const START_DEADLINE: Duration = Duration::from_secs(15);
+
 pub struct NatsServer {
     port: u16,
-    store: tempfile::TempDir,
+    /// Holds `store/` (JetStream), `ports/` (the ports file) and `server.log`.
+    dir: tempfile::TempDir,
     child: Option<Child>,
 }
 
 impl NatsServer {
+    /// Starts on a port the server chooses (`-p -1`) and reports in its ports file, so no
+    /// other process can take the port between choosing and binding it.
     pub async fn start() -> anyhow::Result<Self> {
-        let port = free_port()?;
-        let mut server = Self {
-            port,
-            store: tempfile::tempdir()?,
-            child: None,
-        };
-        server.restart().await?;
+        let mut server = Self::unstarted()?;
+        server.boot().await?;
         Ok(server)
+    }
+
+    fn unstarted() -> anyhow::Result<Self> {
+        Ok(Self {
+            port: 0,
+            dir: tempfile::tempdir()?,
+            child: None,
+        })
+    }
+
+    async fn boot(&mut self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + START_DEADLINE;
+        self.spawn("-1")?;
+        self.port = self.read_ports_file(deadline).await?;
+        self.wait_ready(deadline).await
     }
 
     pub fn url(&self) -> String {
@@ -44,45 +59,161 @@ impl NatsServer {
         }
     }
 
-    /// Starts the server (again) on the same port and store, and waits until it accepts clients.
+    /// Starts the server (again) on the same port and store, so clients reconnect to the URL
+    /// they know, and waits until it accepts clients. While the port is still taken (the old
+    /// socket, or another process that grabbed it meanwhile) it retries until the deadline.
     pub async fn restart(&mut self) -> anyhow::Result<()> {
         self.stop().await;
+        let deadline = Instant::now() + START_DEADLINE;
+        loop {
+            self.spawn(&self.port.to_string())?;
+            match self.wait_ready(deadline).await {
+                Ok(()) => return Ok(()),
+                // The child exited (the port was taken): try again shortly.
+                Err(_) if self.child.is_none() && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    fn spawn(&mut self, port: &str) -> anyhow::Result<()> {
         let bin = binary();
+        let log = std::fs::File::create(self.log_path())?;
         let child = Command::new(&bin)
-            .args([
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-js",
-                "-sd",
-            ])
-            .arg(self.store.path())
+            .args(["-a", "127.0.0.1", "-p", port, "-js", "-sd"])
+            .arg(self.dir.path().join("store"))
+            .arg("--ports_file_dir")
+            .arg(self.ports_dir()?)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .kill_on_drop(true)
             .spawn()
             .with_context(|| {
                 format!("starting {} (set GOPHERTOK_NATS_SERVER_BIN)", bin.display())
             })?;
         self.child = Some(child);
-        self.wait_ready().await
+        Ok(())
     }
 
-    async fn wait_ready(&self) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Ok(client) = async_nats::connect(self.url()).await {
-                // JetStream answers once the server is fully up.
-                let js = async_nats::jetstream::new(client);
-                if js.query_account().await.is_ok() {
-                    return Ok(());
-                }
+    /// The client port from `<exe>_<pid>.ports` (`{"nats":["nats://127.0.0.1:PORT"],...}`).
+    async fn read_ports_file(&mut self, deadline: Instant) -> anyhow::Result<u16> {
+        let pid = self
+            .child
+            .as_ref()
+            .and_then(Child::id)
+            .context("nats-server has no pid")?;
+        let dir = self.ports_dir()?;
+        loop {
+            if let Some(port) = port_in_ports_file(&dir, pid)? {
+                return Ok(port);
+            }
+            self.fail_if_exited()?;
+            if Instant::now() >= deadline {
+                bail!(
+                    "nats-server wrote no ports file in time; its log ends:\n{}",
+                    self.log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until JetStream answers; fails at once, with the log tail, if the child exits.
+    async fn wait_ready(&mut self, deadline: Instant) -> anyhow::Result<()> {
+        loop {
+            self.fail_if_exited()?;
+            if self.answers_jetstream().await {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "nats-server on port {} did not become ready; its log ends:\n{}",
+                    self.port,
+                    self.log_tail()
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        bail!("nats-server on port {} did not become ready", self.port)
     }
+
+    /// JetStream answers once the server is fully up. Bounded: whatever else listens on the
+    /// port (while ours has exited) must not hold the wait up.
+    async fn answers_jetstream(&self) -> bool {
+        let attempt = async {
+            let client = async_nats::connect(self.url()).await.ok()?;
+            async_nats::jetstream::new(client)
+                .query_account()
+                .await
+                .ok()
+        };
+        matches!(
+            tokio::time::timeout(Duration::from_secs(1), attempt).await,
+            Ok(Some(_))
+        )
+    }
+
+    /// An error with the server's log tail if the child has exited (and forgets the child).
+    fn fail_if_exited(&mut self) -> anyhow::Result<()> {
+        let Some(child) = self.child.as_mut() else {
+            bail!("nats-server is not running");
+        };
+        if let Some(status) = child.try_wait()? {
+            self.child = None;
+            bail!(
+                "nats-server (port {}) exited with {status}; its log ends:\n{}",
+                self.port,
+                self.log_tail()
+            );
+        }
+        Ok(())
+    }
+
+    fn ports_dir(&self) -> anyhow::Result<PathBuf> {
+        let dir = self.dir.path().join("ports");
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir)
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.dir.path().join("server.log")
+    }
+
+    /// The last lines the server logged, for a failure message.
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+}
+
+/// Parses the ports file of process `pid` in `dir`, if it has been written (completely).
+fn port_in_ports_file(dir: &Path, pid: u32) -> anyhow::Result<Option<u16>> {
+    let Some(entry) = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .find(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .ends_with(&format!("_{pid}.ports"))
+        })
+    else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(entry.path())?;
+    let Ok(ports) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Ok(None); // Still being written.
+    };
+    let url = ports["nats"][0]
+        .as_str()
+        .with_context(|| format!("no client URL in the ports file: {text}"))?;
+    let port = url
+        .rsplit(':')
+        .next()
+        .and_then(|port| port.parse().ok())
+        .with_context(|| format!("no port in {url}"))?;
+    Ok(Some(port))
 }
 
 /// The pinned server `.ci/gt` installs, else `nats-server` from PATH.
@@ -98,6 +229,27 @@ fn binary() -> PathBuf {
     PathBuf::from("nats-server")
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[tokio::test]
+    async fn a_server_that_exits_fails_the_start_at_once_with_its_log() {
+        let mut server = NatsServer::unstarted().unwrap();
+        // JetStream cannot use a file as its store: the server exits at start-up.
+        std::fs::write(server.dir.path().join("store"), "").unwrap();
+        let started = Instant::now();
+        let error = server.boot().await.unwrap_err().to_string();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "noticed only after {:?}",
+            started.elapsed()
+        );
+        assert!(error.contains("exited"), "{error}");
+        assert!(
+            error.contains("storage directory"),
+            "no log tail in: {error}"
+        );
+    }
 }

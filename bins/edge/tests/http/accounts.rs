@@ -15,7 +15,7 @@ async fn login(app: &App, username: &str, password: &str) -> reqwest::Response {
 
 #[tokio::test]
 async fn register_then_login_then_get_round_trips() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     let (id, _) = app.register("roundtrip", "secret1").await;
     let body = ok_json(login(&app, "roundtrip", "secret1").await).await;
     assert_eq!(body["user_id"], id);
@@ -27,7 +27,7 @@ async fn register_then_login_then_get_round_trips() {
 
 #[tokio::test]
 async fn wrong_password_and_unknown_user_get_the_same_401() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     app.register("known", "secret1").await;
     let wrong = error_json(
         login(&app, "known", "secret2").await,
@@ -44,7 +44,7 @@ async fn wrong_password_and_unknown_user_get_the_same_401() {
 
 #[tokio::test]
 async fn a_taken_username_is_a_409_whatever_its_case() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     app.register("Taken", "secret1").await;
     for name in ["Taken", "taken"] {
         let response = app
@@ -60,7 +60,7 @@ async fn a_taken_username_is_a_409_whatever_its_case() {
 
 #[tokio::test]
 async fn of_twenty_concurrent_registrations_of_one_name_exactly_one_wins() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     let attempts = (0..20).map(|i| {
         let request = app.http.post(app.url("/douyin/user/register/")).form(&[
             ("username", "contested".to_owned()),

@@ -1,4 +1,4 @@
-//! A running edge + user worker for one test, and helpers to read the JSON answers.
+//! A running edge and the workers behind it for one test, and helpers to read the JSON answers.
 
 use std::sync::Arc;
 
@@ -8,25 +8,36 @@ use serde_json::Value;
 use settings::Settings;
 use testkit::TestEnv;
 
+use crate::workers::{WorkerSet, Workers};
+
 pub struct App {
-    pub env: TestEnv,
     pub base: String,
     pub http: reqwest::Client,
     /// The object store the edge and the video worker use (to check what is stored).
     pub store: Arc<dyn ObjectStore>,
-    _user: user::UserWorker,
-    _video: video::VideoWorker,
     pub favorite: favorite::FavoriteWorker,
-    _comment: comment::CommentWorker,
-    _relation: relation::RelationWorker,
-    _chat: chat::ChatWorker,
+    _workers: Workers,
     _s3: Option<testkit::S3Server>,
     shutdown: mesh::Shutdown,
+    /// Declared last, so it is dropped last: its clean-up (the test's Redis keys) runs after
+    /// the edge and the workers have let go.
+    pub env: TestEnv,
 }
 
 impl App {
+    /// Starts the edge with every worker behind it.
     pub async fn start() -> App {
-        Self::start_with(|_| {}).await
+        Self::launch(WorkerSet::ALL, |_| {}).await
+    }
+
+    /// Starts the edge with only the workers the user routes need (register, login, user).
+    pub async fn start_users_only() -> App {
+        Self::launch(WorkerSet::USER_ROUTES, |_| {}).await
+    }
+
+    /// Like [`App::start_users_only`], with settings adjusted by `tweak`.
+    pub async fn start_users_only_with(tweak: impl FnOnce(&mut Settings)) -> App {
+        Self::launch(WorkerSet::USER_ROUTES, tweak).await
     }
 
     /// Starts with videos and covers in a real S3-compatible server instead of JetStream.
@@ -42,8 +53,13 @@ impl App {
         app
     }
 
-    /// Starts with settings adjusted by `tweak` (e.g. a lower body limit).
+    /// Starts with every worker and settings adjusted by `tweak` (e.g. a lower body limit).
     pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> App {
+        Self::launch(WorkerSet::ALL, tweak).await
+    }
+
+    /// Starts the edge with the workers of `workers`, settings adjusted by `tweak`.
+    pub async fn launch(workers: WorkerSet, tweak: impl FnOnce(&mut Settings)) -> App {
         let mut env = TestEnv::start().await.expect("test servers");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -54,30 +70,7 @@ impl App {
             ..Default::default()
         };
         let telemetry = telemetry::init("edge-test", &quiet);
-        let user_nats = env.nats_client().await.expect("nats");
-        let user = user::start(&env.settings, user_nats)
-            .await
-            .expect("user worker");
-        let video_nats = env.nats_client().await.expect("nats");
-        let video = video::start(&env.settings, video_nats)
-            .await
-            .expect("video worker");
-        let favorite_nats = env.nats_client().await.expect("nats");
-        let favorite = favorite::start(&env.settings, favorite_nats)
-            .await
-            .expect("favorite worker");
-        let comment_nats = env.nats_client().await.expect("nats");
-        let comment = comment::start(&env.settings, comment_nats)
-            .await
-            .expect("comment worker");
-        let relation_nats = env.nats_client().await.expect("nats");
-        let relation = relation::start(&env.settings, relation_nats)
-            .await
-            .expect("relation worker");
-        let chat_nats = env.nats_client().await.expect("nats");
-        let chat = chat::start(&env.settings, chat_nats)
-            .await
-            .expect("chat worker");
+        let (workers, favorite) = Workers::start(&env, workers).await;
         let nats = settings::connect_nats(&env.settings.nats, "edge", true)
             .await
             .expect("edge nats");
@@ -95,18 +88,14 @@ impl App {
         let router = edge::router(state, &env.settings);
         tokio::spawn(edge::serve(listener, router, shutdown.clone()));
         App {
-            env,
             base,
             http: reqwest::Client::new(),
             store,
-            _user: user,
-            _video: video,
             favorite,
-            _comment: comment,
-            _relation: relation,
-            _chat: chat,
+            _workers: workers,
             _s3: None,
             shutdown,
+            env,
         }
     }
 
@@ -155,19 +144,14 @@ impl App {
     }
 
     /// Deletes this test's Redis keys matching `pattern` (after the prefix), as a flush or
-    /// a restart of Redis would.
+    /// a restart of Redis would. Only this test's keys are scanned, never the shared keyspace.
     pub async fn lose_redis(&self, pattern: &str) {
-        use fred::prelude::LuaInterface;
         let redis = settings::connect_redis(&self.env.settings.redis)
             .await
             .unwrap();
-        let script =
-            "for _, k in ipairs(redis.call('keys', ARGV[1])) do redis.call('del', k) end return 1";
-        let pattern = format!("{}{pattern}", self.env.settings.redis.prefix);
-        let _: i64 = redis
-            .eval(script, Vec::<String>::new(), vec![pattern])
-            .await
-            .unwrap();
+        let pattern = testkit::redis::under_prefix(&self.env.settings.redis.prefix, pattern);
+        testkit::redis::delete_keys(&redis, &pattern).await.unwrap();
+        let _ = fred::prelude::ClientLike::quit(&redis).await;
     }
 
     /// Keys in the object store under `prefix`.

@@ -6,7 +6,7 @@ use crate::app::{App, error_json};
 
 #[tokio::test]
 async fn a_non_numeric_user_id_is_a_400() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     let response = app.get("/douyin/user/?user_id=abc").await;
     let message = error_json(response, StatusCode::BAD_REQUEST).await;
     assert!(message.contains("user_id"), "{message}");
@@ -14,7 +14,7 @@ async fn a_non_numeric_user_id_is_a_400() {
 
 #[tokio::test]
 async fn missing_fields_are_400s() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     for (path, form) in [
         ("/douyin/user/register/", vec![("username", "nopass")]),
         ("/douyin/user/register/", vec![("password", "secret1")]),
@@ -34,7 +34,7 @@ async fn missing_fields_are_400s() {
 
 #[tokio::test]
 async fn usernames_over_32_and_passwords_under_6_characters_are_400s() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     let long_name = "n".repeat(33);
     for (username, password) in [(long_name.as_str(), "secret1"), ("shortpw", "12345")] {
         let response = app
@@ -52,7 +52,8 @@ async fn usernames_over_32_and_passwords_under_6_characters_are_400s() {
 
 #[tokio::test]
 async fn an_oversized_body_is_a_413() {
-    let app = App::start_with(|settings| settings.edge.body_limit_bytes = 4 * 1024).await;
+    let app =
+        App::start_users_only_with(|settings| settings.edge.body_limit_bytes = 4 * 1024).await;
     let padding = "x".repeat(16 * 1024);
     let response = app
         .http
@@ -70,7 +71,7 @@ async fn an_oversized_body_is_a_413() {
 
 #[tokio::test]
 async fn a_malformed_multipart_body_is_a_400() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     for (content_type, body) in [
         (
             "multipart/form-data; boundary=XYZ",
@@ -94,7 +95,7 @@ async fn a_malformed_multipart_body_is_a_400() {
 /// literally, so there is no malformed urlencoded body to reject.)
 #[tokio::test]
 async fn malformed_json_bodies_are_400s() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     for (content_type, body) in [
         ("application/json", "{not json"),
         ("application/json", "[\"an array\"]"),
@@ -113,7 +114,7 @@ async fn malformed_json_bodies_are_400s() {
 
 #[tokio::test]
 async fn unknown_routes_and_wrong_methods_answer_json() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     error_json(app.get("/douyin/nothing/").await, StatusCode::NOT_FOUND).await;
     let wrong_method = app
         .get("/douyin/user/register/?username=a&password=secret1")
@@ -123,7 +124,7 @@ async fn unknown_routes_and_wrong_methods_answer_json() {
 
 #[tokio::test]
 async fn a_user_that_does_not_exist_is_a_404() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     let response = app.get("/douyin/user/?user_id=12345").await;
     error_json(response, StatusCode::NOT_FOUND).await;
 }

@@ -26,3 +26,4 @@ mod tokens;
 mod video_input;
 mod videos;
 mod worker_failures;
+mod workers;

@@ -192,6 +192,21 @@ async fn concurrent_toggles_end_in_the_last_acknowledged_state_and_mysql_agrees(
     }
 }
 
+/// Waits until the wall clock (the one the chat worker stamps messages with) is past `ms`.
+async fn wait_until_clock_passes(ms: i64) {
+    let now_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while now_ms() <= ms {
+        assert!(Instant::now() < deadline, "the clock did not pass {ms}");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
 #[tokio::test]
 async fn chat_history_goes_both_ways_and_polls_only_newer_messages() {
     let app = App::start().await;
@@ -213,7 +228,9 @@ async fn chat_history_goes_both_ways_and_polls_only_newer_messages() {
         chat(&app, &token_a, b, newest).await.is_empty(),
         "a poll at the newest time"
     );
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    // create_time is in milliseconds: a message sent within the millisecond of `newest` is
+    // not newer than it. Sending once the clock has passed it makes the poll well defined.
+    wait_until_clock_passes(newest).await;
     ok_json(send(&app, &token_a, b, "three SPAM").await).await;
     let newer = chat(&app, &token_b, a, newest).await;
     assert_eq!(newer.len(), 1);

@@ -44,13 +44,13 @@ async fn user_info_with(app: &App, token: &str) -> reqwest::Response {
 
 #[tokio::test]
 async fn no_token_and_no_user_id_is_a_401() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     error_json(app.get("/douyin/user/").await, StatusCode::UNAUTHORIZED).await;
 }
 
 #[tokio::test]
 async fn a_tampered_token_is_a_401() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     let (_, token) = app.register("tamper", "secret1").await;
     let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
     // Claim to be someone else, keeping the original signature.
@@ -72,7 +72,7 @@ async fn a_tampered_token_is_a_401() {
 
 #[tokio::test]
 async fn an_expired_token_is_a_401() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     let (id, token) = app.register("expired", "secret1").await;
     let kid = kid_of(&token);
     let fresh = sign_with_real_key(&app, &kid, &claims(id, now() + 3600));
@@ -88,7 +88,7 @@ async fn an_expired_token_is_a_401() {
 
 #[tokio::test]
 async fn a_token_for_another_issuer_or_audience_is_a_401() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     let (id, token) = app.register("foreign", "secret1").await;
     let kid = kid_of(&token);
     let mut other_issuer = claims(id, now() + 3600);
@@ -103,7 +103,7 @@ async fn a_token_for_another_issuer_or_audience_is_a_401() {
 
 #[tokio::test]
 async fn a_token_signed_with_another_algorithm_is_a_401() {
-    let app = App::start().await;
+    let app = App::start_users_only().await;
     let (id, token) = app.register("hs256", "secret1").await;
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(kid_of(&token));

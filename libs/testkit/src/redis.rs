@@ -1,0 +1,88 @@
+//! A test's slice of the shared Redis: the keys under its prefix, found page by page with
+//! SCAN (never `KEYS`, which walks and blocks the whole shared keyspace), and deleted when
+//! the test ends so runs do not pile keys up.
+
+use fred::prelude::{Client, ClientLike, KeysInterface};
+
+/// Keys per SCAN page and per DEL.
+const PAGE: u32 = 500;
+
+/// How long a test's clean-up may take before it gives up (and says so).
+const CLEANUP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The glob `pattern` under `prefix`: the prefix matched literally (its glob characters
+/// escaped), then the pattern; `under_prefix(prefix, "*")` is every key of the prefix.
+pub fn under_prefix(prefix: &str, pattern: &str) -> String {
+    let mut glob = String::with_capacity(prefix.len() + pattern.len());
+    for c in prefix.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            glob.push('\\');
+        }
+        glob.push(c);
+    }
+    glob.push_str(pattern);
+    glob
+}
+
+/// The keys matching the glob `pattern`.
+pub async fn scan_keys(redis: &Client, pattern: &str) -> anyhow::Result<Vec<String>> {
+    let mut keys = Vec::new();
+    let mut cursor = "0".to_owned();
+    loop {
+        let (next, page): (String, Vec<String>) =
+            redis.scan_page(cursor, pattern, Some(PAGE), None).await?;
+        keys.extend(page);
+        if next == "0" {
+            return Ok(keys);
+        }
+        cursor = next;
+    }
+}
+
+/// Deletes the keys matching the glob `pattern` and returns how many there were.
+pub async fn delete_keys(redis: &Client, pattern: &str) -> anyhow::Result<usize> {
+    let keys = scan_keys(redis, pattern).await?;
+    for batch in keys.chunks(PAGE as usize) {
+        let _: i64 = redis.del(batch.to_vec()).await?;
+    }
+    Ok(keys.len())
+}
+
+/// Deletes every key under `prefix` on the server at `url`, blocking until done (at most
+/// [`CLEANUP_DEADLINE`]): for a `Drop`, which cannot await. It runs on a thread of its own
+/// with its own runtime, because the dropping thread is usually inside the test's runtime,
+/// which cannot block on another one. The client does not retry: a clean-up must never hang.
+pub(crate) fn delete_prefix_blocking(url: &str, prefix: &str) -> anyhow::Result<usize> {
+    let (url, pattern) = (url.to_owned(), under_prefix(prefix, "*"));
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            tokio::time::timeout(CLEANUP_DEADLINE, async {
+                let config = fred::prelude::Config::from_url(&url)?;
+                let redis = fred::types::Builder::from_config(config).build()?;
+                redis.init().await?;
+                let deleted = delete_keys(&redis, &pattern).await;
+                let _ = redis.quit().await;
+                deleted
+            })
+            .await
+            .map_err(|_| anyhow::anyhow!("deleting {pattern} took over {CLEANUP_DEADLINE:?}"))?
+        })
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("the Redis clean-up thread panicked"))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::under_prefix;
+
+    #[test]
+    fn a_prefix_is_matched_literally() {
+        assert_eq!(under_prefix("gt_test_1_2_3:", "*"), "gt_test_1_2_3:*");
+        assert_eq!(under_prefix("gt:", "feed:*"), "gt:feed:*");
+        assert_eq!(under_prefix("a*b?[c]\\:", "*"), "a\\*b\\?\\[c\\]\\\\:*");
+    }
+}

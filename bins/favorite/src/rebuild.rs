@@ -156,10 +156,18 @@ mod tests {
             video_id: video,
             ..event(user, liked)
         };
-        let tail = vec![(5, on(2, 7, true)), (6, on(3, 7, true)), (7, on(1, 8, false))];
+        let tail = vec![
+            (5, on(2, 7, true)),
+            (6, on(3, 7, true)),
+            (7, on(1, 8, false)),
+        ];
         let by_video = count_delta(&before, &tail, |e| e.video_id);
         assert_eq!(by_video, HashMap::from([(7, 2), (8, -1)]));
         let by_author = count_delta(&before, &tail, |e| e.author_id);
-        assert_eq!(by_author, HashMap::from([(9, 1)]), "both videos are author 9's");
+        assert_eq!(
+            by_author,
+            HashMap::from([(9, 1)]),
+            "both videos are author 9's"
+        );
     }
 }

@@ -150,7 +150,10 @@ mod tests {
             minted.windows(2).all(|pair| pair[0] < pair[1]),
             "ids strictly increase, so none repeats"
         );
-        assert!(minted.iter().all(|id| node_of(*id) == node), "every id names node {node}");
+        assert!(
+            minted.iter().all(|id| node_of(*id) == node),
+            "every id names node {node}"
+        );
         for id in [minted[0], minted[minted.len() - 1]] {
             // The top 41 bits: milliseconds since 2024-01-01T00:00:00Z.
             let minted_at = ((id as u64) >> 22) + 1_704_067_200_000;
@@ -175,7 +178,10 @@ mod tests {
             assert!(ticks.len() <= 4096, "more ids than one millisecond holds");
         }
         let expected: Vec<(u64, u64)> = (1..4096).map(|seq| (ahead, seq)).collect();
-        assert_eq!(ticks, expected, "the rest of that millisecond, in order, then none");
+        assert_eq!(
+            ticks, expected,
+            "the rest of that millisecond, in order, then none"
+        );
         ids.lease().release().await;
     }
 }

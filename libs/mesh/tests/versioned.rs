@@ -22,7 +22,13 @@ fn follow_unfollow_follow_ends_followed_in_any_delivery_order() {
         seq: 3,
         at_ms: 30,
     };
-    for order in [&[0, 1, 2][..], &[2, 1, 0], &[1, 2, 0], &[2, 0, 1], &[0, 2, 1, 1, 0]] {
+    for order in [
+        &[0, 1, 2][..],
+        &[2, 1, 0],
+        &[1, 2, 0],
+        &[2, 0, 1],
+        &[0, 2, 1, 1, 0],
+    ] {
         assert_eq!(after(order), newest, "delivery order {order:?}");
     }
 }

@@ -182,3 +182,30 @@ fn body(event: &CommentEvent) -> String {
     };
     serde_json::to_string(&info).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stored_body_is_the_comment_a_list_shows() {
+        let event = CommentEvent {
+            comment_id: 11,
+            video_id: 7,
+            user_id: 3,
+            content: "好看 nice".into(),
+            created_ms: 1_700_000,
+            deleted: false,
+        };
+        let shown: CommentInfo =
+            serde_json::from_str(&body(&event)).expect("the body is a comment");
+        let expected = CommentInfo {
+            id: 11,
+            video_id: 7,
+            user_id: 3,
+            content: "好看 nice".into(),
+            created_ms: 1_700_000,
+        };
+        assert_eq!(shown, expected);
+    }
+}

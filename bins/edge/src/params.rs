@@ -209,16 +209,4 @@ fn body_error(status: StatusCode) -> ApiError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn integers_are_parsed_or_rejected() {
-        let params = Params::from_pairs(&[("a", "12"), ("b", "abc"), ("c", "")]);
-        assert_eq!(params.i64("a"), Ok(Some(12)));
-        assert_eq!(params.i64("b").unwrap_err().status, StatusCode::BAD_REQUEST);
-        assert_eq!(params.i64("c"), Ok(None));
-        assert_eq!(params.i64("missing"), Ok(None));
-        assert!(params.required_i64("missing").is_err());
-    }
-}
+mod tests;

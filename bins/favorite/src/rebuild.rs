@@ -140,4 +140,34 @@ mod tests {
         let delta = count_delta(&before, &tail, |e| e.video_id);
         assert_eq!(delta.get(&7), Some(&0), "+1 (user 3) -1 (user 4)");
     }
+
+    #[test]
+    fn the_tail_adds_each_new_like_and_takes_off_each_unlike_per_key() {
+        // Users 2 and 3 liked video 7 (unpersisted); user 1's stored like of video 8 was undone.
+        let before = HashMap::from([(
+            (1, 8),
+            PairState {
+                liked: true,
+                seq: 4,
+                liked_ms: 1,
+            },
+        )]);
+        let on = |user, video, liked| FavoriteEvent {
+            video_id: video,
+            ..event(user, liked)
+        };
+        let tail = vec![
+            (5, on(2, 7, true)),
+            (6, on(3, 7, true)),
+            (7, on(1, 8, false)),
+        ];
+        let by_video = count_delta(&before, &tail, |e| e.video_id);
+        assert_eq!(by_video, HashMap::from([(7, 2), (8, -1)]));
+        let by_author = count_delta(&before, &tail, |e| e.author_id);
+        assert_eq!(
+            by_author,
+            HashMap::from([(9, 1)]),
+            "both videos are author 9's"
+        );
+    }
 }

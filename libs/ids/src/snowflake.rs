@@ -91,6 +91,32 @@ pub fn node_of(id: i64) -> u16 {
 mod tests {
     use super::*;
 
+    /// Unix milliseconds, read independently of the code under test.
+    fn unix_ms() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("the clock is after 1970")
+            .as_millis() as u64
+    }
+
+    /// A generator holding a real node lease in the shared test Redis
+    /// (`GOPHERTOK_TEST_REDIS_URL`), under a prefix of its own.
+    async fn leased_generator() -> Snowflake {
+        use fred::prelude::{ClientLike, Config};
+        let url = std::env::var("GOPHERTOK_TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        let config = Config::from_url(&url).expect("GOPHERTOK_TEST_REDIS_URL is a Redis URL");
+        let redis = fred::types::Builder::from_config(config)
+            .build()
+            .expect("a Redis client");
+        redis.init().await.expect("the test Redis is reachable");
+        let prefix = format!("gt_test_snowflake_{:016x}:", rand::random::<u64>());
+        let lease = NodeLease::acquire(redis, &prefix, Duration::from_secs(30))
+            .await
+            .expect("a free node id");
+        Snowflake::new(lease)
+    }
+
     #[test]
     fn ids_carry_their_node_and_grow_with_time() {
         let a = compose(1_000, 7, 0);
@@ -102,5 +128,60 @@ mod tests {
             compose(now_ms(), MAX_NODES - 1, MAX_SEQ) > 0,
             "fits in a positive i64"
         );
+    }
+
+    #[tokio::test]
+    async fn minted_ids_are_unique_increasing_and_carry_the_node_and_the_time() {
+        let ids = leased_generator().await;
+        let node = ids.lease().node().expect("the lease is held");
+        let before = unix_ms();
+        // 10,000 ids take a few milliseconds: many share one, so the sequence does the work.
+        let minted = tokio::time::timeout(Duration::from_secs(10), async {
+            let mut minted = Vec::with_capacity(10_000);
+            for _ in 0..10_000 {
+                minted.push(ids.next_id().await.expect("an id while the lease is held"));
+            }
+            minted
+        })
+        .await
+        .expect("10,000 ids are minted within 10 s");
+        let after = unix_ms();
+        assert!(
+            minted.windows(2).all(|pair| pair[0] < pair[1]),
+            "ids strictly increase, so none repeats"
+        );
+        assert!(
+            minted.iter().all(|id| node_of(*id) == node),
+            "every id names node {node}"
+        );
+        for id in [minted[0], minted[minted.len() - 1]] {
+            // The top 41 bits: milliseconds since 2024-01-01T00:00:00Z.
+            let minted_at = ((id as u64) >> 22) + 1_704_067_200_000;
+            assert!(
+                (before..=after).contains(&minted_at),
+                "id {id} says {minted_at}, minted between {before} and {after}"
+            );
+        }
+        ids.lease().release().await;
+    }
+
+    #[tokio::test]
+    async fn a_millisecond_holds_4096_ids_even_after_the_clock_steps_back() {
+        let ids = leased_generator().await;
+        // The last id came from an hour ahead of now, as if the clock then stepped back; its
+        // sequence 0 is used, 4095 are left in that millisecond.
+        let ahead = now_ms() + 3_600_000;
+        *ids.clock.lock().expect("the clock lock") = (ahead, 0);
+        let mut ticks = Vec::new();
+        while let Some(tick) = ids.tick() {
+            ticks.push(tick);
+            assert!(ticks.len() <= 4096, "more ids than one millisecond holds");
+        }
+        let expected: Vec<(u64, u64)> = (1..4096).map(|seq| (ahead, seq)).collect();
+        assert_eq!(
+            ticks, expected,
+            "the rest of that millisecond, in order, then none"
+        );
+        ids.lease().release().await;
     }
 }

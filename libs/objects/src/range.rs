@@ -85,4 +85,18 @@ mod tests {
         assert!(ByteRange::Last(0).resolve(50).is_err());
         assert!(ByteRange::From(0).resolve(0).is_err());
     }
+
+    #[test]
+    fn a_range_that_starts_past_the_end_is_not_satisfiable() {
+        assert!(ByteRange::FromTo(50, 60).resolve(50).is_err());
+        assert!(ByteRange::FromTo(70, 80).resolve(50).is_err());
+        assert_eq!(ByteRange::FromTo(49, 60).resolve(50).unwrap(), (49, 49));
+    }
+
+    #[test]
+    fn without_a_range_the_whole_object_is_served() {
+        assert_eq!(span(None, 50).unwrap(), (0, 49));
+        assert_eq!(span(Some(ByteRange::Last(5)), 50).unwrap(), (45, 49));
+        assert!(span(Some(ByteRange::From(50)), 50).is_err());
+    }
 }

@@ -113,6 +113,11 @@ mod tests {
         std::fs::write(&path, "# comment\n\nfoo\n  bar  \n").unwrap();
         let filter = WordFilter::load(Some(&path)).unwrap();
         assert_eq!(filter.mask("foo and bar"), "*** and ***");
+        assert_eq!(
+            filter.mask("# comment"),
+            "# comment",
+            "a comment is not a word"
+        );
         assert!(WordFilter::load(Some(Path::new("/no/such/file"))).is_err());
     }
 

@@ -12,6 +12,7 @@ mod follow_persistence;
 mod likes;
 mod outage;
 mod persistence;
+mod relation_hot;
 mod same_millisecond;
 mod social;
 mod tokens;

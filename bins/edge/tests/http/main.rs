@@ -10,6 +10,8 @@ mod comments;
 mod compat;
 mod follow_persistence;
 mod likes;
+mod list_caps;
+mod list_seed;
 mod outage;
 mod persistence;
 mod relation_hot;

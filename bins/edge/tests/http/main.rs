@@ -11,6 +11,7 @@ mod compat;
 mod follow_persistence;
 mod likes;
 mod list_caps;
+mod list_order;
 mod list_seed;
 mod outage;
 mod persistence;

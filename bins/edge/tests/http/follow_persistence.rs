@@ -94,3 +94,92 @@ async fn replayed_and_reordered_follow_batches_change_nothing() {
         ]
     );
 }
+
+/// Waits until the relation consumer has `n` messages delivered and not yet acknowledged.
+async fn delivered_unacked(js: &async_nats::jetstream::Context, n: usize) {
+    let stream = js.get_stream("RELATIONS").await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let info = stream.consumer_info("relation-persist").await.unwrap();
+        if info.num_ack_pending >= n {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} of {n} messages in hand",
+            info.num_ack_pending
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_follow_consumer_killed_mid_batch_loses_nothing_and_ends_in_the_latest_state() {
+    use contract::relation::SetFollow;
+    let mut app = App::start_with(|settings| settings.persist.ack_wait_ms = Some(1_000)).await;
+    let (star, _) = app.register("star", "secret1").await;
+    let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
+    let holding = relation::persister(
+        app.env.db.pool.clone(),
+        js.clone(),
+        &crate::persistence::held_back(&app),
+    );
+    app.relation.replace_persister(holding).kill();
+    let caller = mesh::Caller::new(
+        app.env.nats_client().await.unwrap(),
+        Duration::from_secs(10),
+    );
+    // 100 follows, then 20 of them undone: a stale event applied again would show as a row
+    // whose state or sequence is not its pair's last one.
+    let mut last = std::collections::BTreeMap::new();
+    for (follower_id, following) in (1..=100)
+        .map(|f| (f, true))
+        .chain((1..=20).map(|f| (f, false)))
+    {
+        let request = SetFollow {
+            follower_id,
+            followee_id: star,
+            following,
+        };
+        let seq = caller.call(&request).await.unwrap().seq as i64;
+        last.insert(follower_id, (following, seq));
+    }
+    delivered_unacked(&js, 120).await;
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM follows")
+        .fetch_one(&app.env.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "premise: the killed consumer had applied nothing");
+    // Kill the one holding every message unacknowledged, like a crash; a fresh one takes over.
+    let fresh = relation::persister(app.env.db.pool.clone(), js, &app.env.settings);
+    app.relation.replace_persister(fresh).kill();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let newest = last.values().map(|(_, seq)| *seq).max().unwrap();
+    loop {
+        let stored: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM follows")
+            .fetch_one(&app.env.db.pool)
+            .await
+            .unwrap();
+        if stored >= newest {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not persisted after the crash"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let table: Vec<(i64, bool, i64)> = sqlx::query_as(
+        "SELECT follower_id, following, seq FROM follows WHERE followee_id = ? ORDER BY follower_id",
+    )
+    .bind(star)
+    .fetch_all(&app.env.db.pool)
+    .await
+    .unwrap();
+    let expected: Vec<(i64, bool, i64)> =
+        last.iter().map(|(f, (on, seq))| (*f, *on, *seq)).collect();
+    assert_eq!(
+        table, expected,
+        "every pair once, in its last acknowledged state"
+    );
+}

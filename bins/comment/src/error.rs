@@ -22,6 +22,10 @@ pub enum CommentError {
     Redis(#[from] fred::error::Error),
     #[error("stream: {0}")]
     Stream(String),
+    /// The hot state was rebuilt and gone again before it could be read: an empty list
+    /// would be a wrong answer presented as a right one, so the client is told to retry.
+    #[error("comments are unavailable right now")]
+    HotStateLost,
 }
 
 impl From<CommentError> for ServiceError {
@@ -36,6 +40,7 @@ impl From<CommentError> for ServiceError {
             CommentError::NoIds(_) | CommentError::Stream(_) => {
                 ServiceError::unavailable("comments cannot be recorded right now")
             }
+            CommentError::HotStateLost => ServiceError::unavailable(err.to_string()),
             CommentError::Database(_) | CommentError::Redis(_) => {
                 ServiceError::internal(err.to_string())
             }

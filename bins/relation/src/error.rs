@@ -16,6 +16,10 @@ pub enum RelationError {
     Redis(#[from] fred::error::Error),
     #[error("stream: {0}")]
     Stream(String),
+    /// The hot state was rebuilt and gone again before it could be read: an empty list
+    /// would be a wrong answer presented as a right one, so the client is told to retry.
+    #[error("follow lists are unavailable right now")]
+    HotStateLost,
 }
 
 impl From<RelationError> for ServiceError {
@@ -27,6 +31,7 @@ impl From<RelationError> for ServiceError {
             RelationError::Stream(_) => {
                 ServiceError::unavailable("follows cannot be recorded right now")
             }
+            RelationError::HotStateLost => ServiceError::unavailable(err.to_string()),
             RelationError::Database(_) | RelationError::Redis(_) => {
                 ServiceError::internal(err.to_string())
             }
@@ -49,5 +54,19 @@ impl From<mesh::events::PublishError> for RelationError {
 impl From<hotstate::TailError> for RelationError {
     fn from(err: hotstate::TailError) -> Self {
         RelationError::Stream(err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use contract::{ErrorKind, ServiceError};
+
+    use super::RelationError;
+
+    #[test]
+    fn a_list_that_cannot_be_loaded_is_unavailable_not_empty() {
+        let told = ServiceError::from(RelationError::HotStateLost);
+        assert_eq!(told.kind, ErrorKind::Unavailable);
+        assert_eq!(told.kind.code(), 503);
     }
 }

@@ -81,4 +81,10 @@ impl RelationWorker {
         self.worker.shutdown().await;
         self.persist.stop().await;
     }
+
+    /// Puts `next` in place of the running persistence consumer and hands that one back
+    /// (tests stop or kill it to hold persistence back or check redelivery).
+    pub fn replace_persister(&mut self, next: Persister) -> Persister {
+        std::mem::replace(&mut self.persist, next)
+    }
 }

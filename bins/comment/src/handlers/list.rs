@@ -15,5 +15,19 @@ pub async fn handle(state: Arc<State>, request: ListComments) -> Result<Comments
         }
         rebuild::videos(&state, &[request.video_id]).await?;
     }
-    Ok(Comments::default())
+    // Loaded twice and missing twice (Redis evicting or flushing under us): not "none".
+    Err(CommentError::HotStateLost)
+}
+
+#[cfg(test)]
+mod tests {
+    use contract::{ErrorKind, ServiceError};
+
+    use crate::error::CommentError;
+
+    #[test]
+    fn a_list_that_cannot_be_loaded_is_unavailable_not_empty() {
+        let told = ServiceError::from(CommentError::HotStateLost);
+        assert_eq!(told.kind, ErrorKind::Unavailable);
+    }
 }

@@ -16,7 +16,7 @@ pub struct App {
     /// The object store the edge and the video worker use (to check what is stored).
     pub store: Arc<dyn ObjectStore>,
     pub favorite: favorite::FavoriteWorker,
-    _workers: Workers,
+    workers: Workers,
     _s3: Option<testkit::S3Server>,
     shutdown: mesh::Shutdown,
     /// Declared last, so it is dropped last: its clean-up (the test's Redis keys) runs after
@@ -92,11 +92,19 @@ impl App {
             http: reqwest::Client::new(),
             store,
             favorite,
-            _workers: workers,
+            workers,
             _s3: None,
             shutdown,
             env,
         }
+    }
+
+    /// The relation worker, to swap its persister (only apps started with it).
+    pub fn relation(&mut self) -> &mut relation::RelationWorker {
+        self.workers
+            .relation
+            .as_mut()
+            .expect("this app runs the relation worker")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -36,7 +36,7 @@ async fn send(app: &App, token: &str, to: i64, content: &str) -> reqwest::Respon
     post(app, "/douyin/message/action/", token, &fields).await
 }
 
-async fn ids(app: &App, path: &str) -> Vec<i64> {
+pub(crate) async fn ids(app: &App, path: &str) -> Vec<i64> {
     let body = ok_json(app.get(path).await).await;
     body["user_list"]
         .as_array()
@@ -46,7 +46,7 @@ async fn ids(app: &App, path: &str) -> Vec<i64> {
         .collect()
 }
 
-async fn user(app: &App, id: i64, token: &str) -> Value {
+pub(crate) async fn user(app: &App, id: i64, token: &str) -> Value {
     ok_json(
         app.get(&format!("/douyin/user/?user_id={id}&token={token}"))
             .await,

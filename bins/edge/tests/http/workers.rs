@@ -38,7 +38,7 @@ pub struct Workers {
     _user: user::UserWorker,
     _video: Option<video::VideoWorker>,
     _comment: Option<comment::CommentWorker>,
-    _relation: Option<relation::RelationWorker>,
+    pub relation: Option<relation::RelationWorker>,
     _chat: Option<chat::ChatWorker>,
 }
 
@@ -68,7 +68,7 @@ impl Workers {
             _user: user,
             _video: video,
             _comment: comment,
-            _relation: relation,
+            relation,
             _chat: chat,
         };
         (workers, favorite)

@@ -23,5 +23,6 @@ pub async fn handle(state: Arc<State>, request: ListRelations) -> Result<UserIds
         rebuild::sets(&state, Side::Out, &[user]).await?;
         rebuild::sets(&state, Side::In, &[user]).await?;
     }
-    Ok(UserIds::default())
+    // Loaded twice and missing twice (Redis evicting or flushing under us): not "no one".
+    Err(RelationError::HotStateLost)
 }

@@ -62,7 +62,10 @@ async fn a_permanent_failure_dead_letters_only_the_culprit() {
     })
     .await;
     persister.stop().await;
-    assert_eq!(applier.read(|s| sorted(s.applied.clone())), vec![1, 2, 4, 5]);
+    assert_eq!(
+        applier.read(|s| sorted(s.applied.clone())),
+        vec![1, 2, 4, 5]
+    );
     let letters = rig.dead_letters().await;
     assert_eq!(letters.len(), 1, "only the culprit: {letters:?}");
     assert_eq!(letters[0].0, "3");
@@ -81,14 +84,18 @@ async fn a_refusing_dead_letter_store_keeps_the_message_until_it_works_again() {
     applier.with(|s| s.poison.insert(7));
     let persister = rig.persister(&applier);
     rig.publish([7]).await;
-    wait_until(WITHIN, "the poison comes back while the store is gone", || async {
-        applier.read(|s| s.attempted.len() >= 3)
-    })
+    wait_until(
+        WITHIN,
+        "the poison comes back while the store is gone",
+        || async { applier.read(|s| s.attempted.len() >= 3) },
+    )
     .await;
     rig.ensure_streams().await;
-    wait_until(WITHIN, "the poison is dead-lettered once the store works", || async {
-        rig.dead_letters().await.len() == 1
-    })
+    wait_until(
+        WITHIN,
+        "the poison is dead-lettered once the store works",
+        || async { rig.dead_letters().await.len() == 1 },
+    )
     .await;
     wait_until(WITHIN, "the poison is settled", || async {
         rig.ack_pending().await == 0
@@ -115,13 +122,20 @@ async fn a_stop_with_a_batch_in_hand_applies_and_acknowledges_it() {
     .await;
     let stopping = tokio::spawn(persister.stop());
     gate.add_permits(100);
-    tokio::time::timeout(WITHIN, stopping).await.unwrap().unwrap();
+    tokio::time::timeout(WITHIN, stopping)
+        .await
+        .unwrap()
+        .unwrap();
     // What the stopped consumer took is settled now, not after the ack wait.
     assert_eq!(rig.ack_pending().await, 0);
     let stream = rig.stream(batch_rig::STREAM).await;
     let info = stream.consumer_info(batch_rig::CONSUMER).await.unwrap();
     let applied = applier.read(|s| s.applied.len()) as u64;
-    assert_eq!(applied + info.num_pending, 4, "every event applied or still queued");
+    assert_eq!(
+        applied + info.num_pending,
+        4,
+        "every event applied or still queued"
+    );
 }
 
 #[tokio::test]
@@ -137,7 +151,12 @@ async fn a_stop_while_pulling_leaves_no_message_waiting_for_the_ack_wait() {
         rig.ack_pending().await == 4
     })
     .await;
-    tokio::time::timeout(WITHIN, persister.stop()).await.unwrap();
+    tokio::time::timeout(WITHIN, persister.stop())
+        .await
+        .unwrap();
     assert_eq!(rig.ack_pending().await, 0, "nothing left for the ack wait");
-    assert_eq!(applier.read(|s| sorted(s.applied.clone())), vec![1, 2, 3, 4]);
+    assert_eq!(
+        applier.read(|s| sorted(s.applied.clone())),
+        vec![1, 2, 3, 4]
+    );
 }

@@ -68,7 +68,9 @@ impl ApplyBatch for Scripted {
                 return Err(ApplyError::Transient("the store is down".into()));
             }
             if let Some(bad) = numbers.iter().find(|n| script.poison.contains(n)) {
-                return Err(ApplyError::Permanent(format!("{bad} violates a constraint")));
+                return Err(ApplyError::Permanent(format!(
+                    "{bad} violates a constraint"
+                )));
             }
             script.applied.extend(numbers);
             Ok(())
@@ -77,7 +79,8 @@ impl ApplyBatch for Scripted {
 }
 
 pub struct Rig {
-    pub server: NatsServer,
+    /// Kept for the test's lifetime: dropping it stops the server.
+    _server: NatsServer,
     pub js: jetstream::Context,
 }
 
@@ -86,7 +89,10 @@ impl Rig {
     pub async fn start() -> Self {
         let server = NatsServer::start().await.unwrap();
         let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
-        let rig = Self { server, js };
+        let rig = Self {
+            _server: server,
+            js,
+        };
         rig.ensure_streams().await;
         rig
     }
@@ -143,7 +149,11 @@ impl Rig {
     /// Messages delivered to the consumer and not acknowledged yet.
     pub async fn ack_pending(&self) -> usize {
         let stream = self.stream(STREAM).await;
-        stream.consumer_info(CONSUMER).await.unwrap().num_ack_pending
+        stream
+            .consumer_info(CONSUMER)
+            .await
+            .unwrap()
+            .num_ack_pending
     }
 }
 
@@ -155,7 +165,10 @@ where
 {
     let deadline = Instant::now() + within;
     while !condition().await {
-        assert!(Instant::now() < deadline, "timed out after {within:?}: {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {within:?}: {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

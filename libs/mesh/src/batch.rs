@@ -105,7 +105,8 @@ impl BatchSpec {
     }
 }
 
-/// Runs until `shutdown` fires; the batch in hand is finished (applied and acked) first.
+/// Runs until `shutdown` fires; the batch in hand is finished (applied and acked, or nak'd)
+/// first, never left to wait for the ack wait.
 pub async fn run<A: ApplyBatch>(
     js: jetstream::Context,
     spec: BatchSpec,
@@ -119,11 +120,10 @@ pub async fn run<A: ApplyBatch>(
         .await?;
     let labels = Labels::new(&spec.consumer);
     while !shutdown.is_triggered() {
-        let pulled = tokio::select! {
-            _ = shutdown.wait() => break,
-            pulled = pull(&consumer, &spec) => pulled,
-        };
-        match pulled {
+        // A pull is never cut short by the shutdown: the messages it has taken are delivered
+        // to this instance, and dropping them would hold them back for the whole ack wait. A
+        // pull ends within `max_wait`, so a stop waits at most that long plus the batch.
+        match pull(&consumer, &spec).await {
             Ok(messages) if messages.is_empty() => {}
             Ok(messages) => {
                 // One span per batch, joined to the trace of the batch's first event.
@@ -139,7 +139,10 @@ pub async fn run<A: ApplyBatch>(
             }
             Err(err) => {
                 tracing::warn!(consumer = spec.consumer, error = %err, "pulling a batch");
-                tokio::time::sleep(spec.retry_delay).await;
+                tokio::select! {
+                    _ = shutdown.wait() => {}
+                    _ = tokio::time::sleep(spec.retry_delay) => {}
+                }
             }
         }
     }

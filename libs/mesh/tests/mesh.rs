@@ -250,7 +250,12 @@ async fn shutdown_finishes_the_request_in_flight_then_stops_serving() {
             caller.call(&request).await
         }
     });
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while state.in_flight.load(Ordering::SeqCst) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the slow request never reached the worker"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     worker.shutdown().await;

@@ -65,28 +65,8 @@ impl App {
         let base = format!("http://{}", listener.local_addr().unwrap());
         env.settings.edge.public_base_url = base.clone();
         tweak(&mut env.settings);
-        let quiet = settings::TelemetrySettings {
-            log_filter: "warn".into(),
-            ..Default::default()
-        };
-        let telemetry = telemetry::init("edge-test", &quiet);
         let (workers, favorite) = Workers::start(&env, workers).await;
-        let nats = settings::connect_nats(&env.settings.nats, "edge", true)
-            .await
-            .expect("edge nats");
-        let store = objects::connect(&env.settings.media, &nats)
-            .await
-            .expect("store");
-        let state = edge::AppState::new(
-            &env.settings,
-            nats,
-            Arc::clone(&store),
-            telemetry,
-            Vec::new(),
-        );
-        let shutdown = mesh::Shutdown::new();
-        let router = edge::router(state, &env.settings);
-        tokio::spawn(edge::serve(listener, router, shutdown.clone()));
+        let (store, shutdown) = serve_edge(&env, listener).await;
         App {
             base,
             http: reqwest::Client::new(),
@@ -174,6 +154,36 @@ impl App {
             .await
             .unwrap()
     }
+}
+
+/// Serves the edge of `env` on `listener`, quietly logged, until the returned shutdown fires;
+/// returns it with the object store it uses.
+pub(crate) async fn serve_edge(
+    env: &TestEnv,
+    listener: tokio::net::TcpListener,
+) -> (Arc<dyn ObjectStore>, mesh::Shutdown) {
+    let quiet = settings::TelemetrySettings {
+        log_filter: "warn".into(),
+        ..Default::default()
+    };
+    let telemetry = telemetry::init("edge-test", &quiet);
+    let nats = settings::connect_nats(&env.settings.nats, "edge", true)
+        .await
+        .expect("edge nats");
+    let store = objects::connect(&env.settings.media, &nats)
+        .await
+        .expect("store");
+    let state = edge::AppState::new(
+        &env.settings,
+        nats,
+        Arc::clone(&store),
+        telemetry,
+        Vec::new(),
+    );
+    let shutdown = mesh::Shutdown::new();
+    let router = edge::router(state, &env.settings);
+    tokio::spawn(edge::serve(listener, router, shutdown.clone()));
+    (store, shutdown)
 }
 
 impl Drop for App {

@@ -7,7 +7,7 @@ use objects::ObjectStore;
 use reqwest::StatusCode;
 use testkit::{TestEnv, media};
 
-use crate::app::error_json;
+use crate::app::{error_json, serve_edge};
 
 /// An edge and a user worker (so tokens work), and no other domain.
 struct LoneEdge {
@@ -26,25 +26,7 @@ impl LoneEdge {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let user_nats = env.nats_client().await.unwrap();
         let user = user::start(&env.settings, user_nats).await.unwrap();
-        let nats = settings::connect_nats(&env.settings.nats, "edge", true)
-            .await
-            .unwrap();
-        let store = objects::connect(&env.settings.media, &nats).await.unwrap();
-        let quiet = settings::TelemetrySettings {
-            log_filter: "warn".into(),
-            ..Default::default()
-        };
-        let telemetry = telemetry::init("edge-test", &quiet);
-        let state = edge::AppState::new(
-            &env.settings,
-            nats,
-            Arc::clone(&store),
-            telemetry,
-            Vec::new(),
-        );
-        let shutdown = mesh::Shutdown::new();
-        let router = edge::router(state, &env.settings);
-        tokio::spawn(edge::serve(listener, router, shutdown.clone()));
+        let (store, shutdown) = serve_edge(&env, listener).await;
         Self {
             env,
             base,

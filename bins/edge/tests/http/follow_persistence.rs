@@ -6,7 +6,7 @@ use std::time::Duration;
 use contract::relation::{FollowEvent, RelationStat, RelationStats};
 use mesh::batch::{ApplyBatch, Sequenced};
 
-use crate::app::App;
+use crate::{app::App, caught_up::RELATIONS};
 
 fn follow(seq: u64, follower_id: i64, followee_id: i64, following: bool) -> Sequenced<FollowEvent> {
     let at_ms = seq as i64 * 100;
@@ -95,24 +95,6 @@ async fn replayed_and_reordered_follow_batches_change_nothing() {
     );
 }
 
-/// Waits until the relation consumer has `n` messages delivered and not yet acknowledged.
-async fn delivered_unacked(js: &async_nats::jetstream::Context, n: usize) {
-    let stream = js.get_stream("RELATIONS").await.unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let info = stream.consumer_info("relation-persist").await.unwrap();
-        if info.num_ack_pending >= n {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "only {} of {n} messages in hand",
-            info.num_ack_pending
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_follow_consumer_killed_mid_batch_loses_nothing_and_ends_in_the_latest_state() {
     use contract::relation::SetFollow;
@@ -144,7 +126,7 @@ async fn a_follow_consumer_killed_mid_batch_loses_nothing_and_ends_in_the_latest
         let seq = caller.call(&request).await.unwrap().seq as i64;
         last.insert(follower_id, (following, seq));
     }
-    delivered_unacked(&js, 120).await;
+    RELATIONS.holding(&app, 120).await;
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM follows")
         .fetch_one(&app.env.db.pool)
         .await
@@ -153,22 +135,8 @@ async fn a_follow_consumer_killed_mid_batch_loses_nothing_and_ends_in_the_latest
     // Kill the one holding every message unacknowledged, like a crash; a fresh one takes over.
     let fresh = relation::persister(app.env.db.pool.clone(), js, &app.env.settings);
     app.relation().replace_persister(fresh).kill();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let newest = last.values().map(|(_, seq)| *seq).max().unwrap();
-    loop {
-        let stored: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM follows")
-            .fetch_one(&app.env.db.pool)
-            .await
-            .unwrap();
-        if stored >= newest {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "not persisted after the crash"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    RELATIONS.persisted_through(&app, newest as u64).await;
     let table: Vec<(i64, bool, i64)> = sqlx::query_as(
         "SELECT follower_id, following, seq FROM follows WHERE followee_id = ? ORDER BY follower_id",
     )

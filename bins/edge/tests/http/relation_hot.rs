@@ -1,35 +1,11 @@
 //! Follow hot state lost from Redis, before and after persistence: lists, counts, is_follow
 //! and friend lists are rebuilt from the stream's unpersisted tail and the `follows` rows.
-
-use std::time::{Duration, Instant};
-
 use crate::{
     app::{App, ok_json},
+    caught_up::RELATIONS,
     persistence::held_back,
     social::{follow, ids, user},
 };
-
-/// Waits until every event of the RELATIONS stream is in the `follows` table.
-async fn persisted_every_follow(app: &App) {
-    let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
-    let mut stream = js.get_stream("RELATIONS").await.unwrap();
-    let last = stream.info().await.unwrap().state.last_sequence as i64;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let stored: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM follows")
-            .fetch_one(&app.env.db.pool)
-            .await
-            .unwrap();
-        if stored >= last {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "follows up to {last} not persisted"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 async fn follow_rows(app: &App) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM follows")
@@ -77,7 +53,7 @@ async fn follow_state_survives_redis_losing_it_before_and_after_persistence() {
     // Persist, lose Redis again: now the rows alone must give the same answers.
     let running = relation::persister(app.env.db.pool.clone(), js, &app.env.settings);
     app.relation().replace_persister(running).kill();
-    persisted_every_follow(&app).await;
+    RELATIONS.everything_persisted(&app).await;
     app.lose_redis("rel:*").await;
     check(&app).await;
 }

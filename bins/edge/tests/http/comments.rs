@@ -171,15 +171,22 @@ pub(crate) fn texts(comments: Vec<Value>) -> Vec<String> {
         .collect()
 }
 
+/// A video (made from `seed`) with the comments "one", "two" and "three", "two" deleted
+/// again; returns the video and its author's token.
+pub(crate) async fn one_two_three_without_two(app: &App, seed: u32) -> (i64, String) {
+    let (video, token) = video(app, seed).await;
+    for text in ["one", "two", "three"] {
+        ok_json(post(app, &token, video, text).await).await;
+    }
+    let two = list(app, video).await[1]["id"].as_i64().unwrap();
+    ok_json(delete(app, &token, video, two).await).await;
+    (video, token)
+}
+
 #[tokio::test]
 async fn lists_and_counts_survive_redis_losing_everything() {
     let app = App::start().await;
-    let (video, token) = video(&app, 32).await;
-    for text in ["one", "two", "three"] {
-        ok_json(post(&app, &token, video, text).await).await;
-    }
-    let two = list(&app, video).await[1]["id"].as_i64().unwrap();
-    ok_json(delete(&app, &token, video, two).await).await;
+    let (video, _) = one_two_three_without_two(&app, 32).await;
     // Immediately (the stream's tail may not be persisted yet), then once persisted.
     app.lose_redis("cm:*").await;
     assert_eq!(texts(list(&app, video).await), ["three", "one"]);

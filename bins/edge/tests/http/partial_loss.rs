@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::{
     app::{App, ok_json},
     caught_up::{COMMENTS, FAVORITES, RELATIONS},
-    comments::{comment_count, delete, list, post, texts, video},
+    comments::{comment_count, list, one_two_three_without_two, post, texts, video},
     likes::{feed_video, like, user},
     persistence::held_back,
     social::follow,
@@ -56,12 +56,7 @@ async fn one_feed_request_rebuilds_the_comment_counts_of_several_videos() {
 #[tokio::test]
 async fn losing_one_key_of_a_videos_comment_state_leaves_lists_and_counts_right() {
     let app = App::start().await;
-    let (video, token) = video(&app, 43).await;
-    for text in ["one", "two", "three"] {
-        ok_json(post(&app, &token, video, text).await).await;
-    }
-    let two = list(&app, video).await[1]["id"].as_i64().unwrap();
-    ok_json(delete(&app, &token, video, two).await).await;
+    let (video, token) = one_two_three_without_two(&app, 43).await;
     COMMENTS.everything_persisted(&app).await;
     assert_eq!(crate::comments::persisted(&app, video).await.len(), 3);
     let mut live = vec!["three".to_owned(), "one".to_owned()];

@@ -4,80 +4,21 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::{
-    net::TcpListener,
-    process::Stdio,
-    time::{Duration, Instant},
-};
+mod support;
+
+use std::time::Duration;
 
 use serde_json::Value;
+use support::start;
 use testkit::TestEnv;
-use tokio::process::{Child, Command};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn spawn(env: &TestEnv, port: u16, cwd: &std::path::Path) -> Child {
-    let base = format!("http://127.0.0.1:{port}");
-    Command::new(env!("CARGO_BIN_EXE_gophertok"))
-        .current_dir(cwd)
-        .env("GOPHERTOK__NATS__URL", env.nats.url())
-        .env("GOPHERTOK__MYSQL__URL", &env.db.url)
-        .env("GOPHERTOK__REDIS__URL", &env.settings.redis.url)
-        .env("GOPHERTOK__REDIS__PREFIX", &env.settings.redis.prefix)
-        .env("GOPHERTOK__EDGE__LISTEN", format!("127.0.0.1:{port}"))
-        .env("GOPHERTOK__EDGE__PUBLIC_BASE_URL", &base)
-        .env("GOPHERTOK__DATA_DIR", cwd.join("data"))
-        .env("GOPHERTOK__TELEMETRY__LOG_FILTER", "warn")
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
-}
-
-/// Starts the all-in-one on a free port and waits until it answers `/healthz`. The port is
-/// chosen here and freed before the child binds it, so another process may take it in
-/// between: a child that exits before it answers is started again on another port.
-async fn start(env: &TestEnv, cwd: &std::path::Path, http: &reqwest::Client) -> (Child, String) {
-    for _ in 0..3 {
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let mut child = spawn(env, port, cwd);
-        if wait_healthy(&mut child, http, &base).await {
-            return (child, base);
-        }
-    }
-    panic!("the all-in-one exited before answering /healthz, three times");
-}
-
-/// True once the child answers `/healthz`; false if it exits first.
-async fn wait_healthy(child: &mut Child, http: &reqwest::Client, base: &str) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if child.try_wait().unwrap().is_some() {
-            return false;
-        }
-        if let Ok(response) = http.get(format!("{base}/healthz")).send().await {
-            let body: Value = response.json().await.unwrap();
-            assert_eq!(body["status_code"], 0);
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the all-in-one did not answer /healthz within 30 s");
-}
+use tokio::process::Command;
 
 #[tokio::test]
 async fn the_all_in_one_serves_accounts_and_stops_cleanly_on_sigterm() {
     let env = TestEnv::start().await.unwrap();
     let cwd = tempfile::tempdir().unwrap();
     let http = reqwest::Client::new();
-    let (mut child, base) = start(&env, cwd.path(), &http).await;
+    let (mut child, base) = start(&env, cwd.path(), &http, &[]).await;
 
     let ready: Value = http
         .get(format!("{base}/readyz"))

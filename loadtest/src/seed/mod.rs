@@ -31,6 +31,7 @@ use crate::manifest::Manifest;
 /// returns it. The database must be empty of users (a fresh deployment).
 pub async fn run(settings: &Settings, plan: &Plan) -> anyhow::Result<Manifest> {
     let started = Instant::now();
+    let plan = &plan.clone().normalised()?;
     let db = settings::connect_mysql(&settings.mysql).await?;
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(&db)

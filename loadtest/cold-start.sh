@@ -7,7 +7,8 @@
 # Environment: BASE_URL, MANIFEST, RATE (200), DURATION (40s), FLUSH_AT (15),
 # GOPHERTOK__REDIS__URL (redis://127.0.0.1:6379) and GOPHERTOK__REDIS__PREFIX (gt:) as the
 # deployment's, REDIS_OWNED=1 to FLUSHDB instead of deleting the prefix's keys (only when
-# this deployment owns the Redis database). The settings (GOPHERTOK__…) also reach verify.
+# this deployment owns the Redis database). The settings (GOPHERTOK__…) also reach verify;
+# VERIFY overrides how verify runs (default: cargo run --release … --bin verify --).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,6 +40,12 @@ forget_hot_state() {
 status=0
 "$K6" run --quiet --out "csv=$csv" "$ROOT/loadtest/k6/mix.js" >"$OUT/cold-start.log" 2>&1 &
 k6_pid=$!
+# FLUSH_AT counts from the first finished iteration, not from k6's start (setup() logs in
+# first, which takes a while).
+until grep -q '^iterations,' "$csv" 2>/dev/null; do
+    kill -0 "$k6_pid" 2>/dev/null || { wait "$k6_pid" || true; echo "cold-start: k6 ended before any iteration; see $OUT/cold-start.log" >&2; exit 1; }
+    sleep 0.2
+done
 sleep "$FLUSH_AT"
 flushed_at="$(date +%s)"
 forget_hot_state
@@ -46,5 +53,7 @@ echo "cold-start: deleted the hot state under ${PREFIX} at $(date -u -d "@$flush
 wait "$k6_pid" || status=$?
 python3 "$ROOT/loadtest/cold_start.py" "$csv" "$flushed_at"
 echo "cold-start: k6 exit status $status (non-zero: a check or threshold failed; see $OUT/cold-start.log)"
-cargo run --release -q -p loadtest --bin verify -- --manifest "$MANIFEST" --base-url "$BASE_URL" || status=1
+# VERIFY: how to run verify (e.g. a built binary instead of cargo).
+${VERIFY:-cargo run --release -q -p loadtest --bin verify --} \
+    --manifest "$MANIFEST" --base-url "$BASE_URL" || status=1
 exit "$status"

@@ -11,18 +11,11 @@
 # VERIFY overrides how verify runs (default: cargo run --release … --bin verify --).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-K6="${K6:-${GOPHERTOK_K6_BIN:-$ROOT/var/tools/k6/bin/k6}}"
-[[ -x "$K6" ]] || K6="$(command -v k6)" || { echo "cold-start: no k6 (bash .ci/gt services installs it)" >&2; exit 1; }
-export BASE_URL="${BASE_URL:-http://127.0.0.1:8080}"
-# k6 reads relative paths from loadtest/k6/lib: hand it an absolute one.
-export MANIFEST="$(realpath "${MANIFEST:-$ROOT/var/loadtest/seed.json}")"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 export RATE="${RATE:-200}" DURATION="${DURATION:-40s}"
 FLUSH_AT="${FLUSH_AT:-15}"
 REDIS_URL="${GOPHERTOK__REDIS__URL:-redis://127.0.0.1:6379}"
 PREFIX="${GOPHERTOK__REDIS__PREFIX:-gt:}"
-OUT="${OUT:-$ROOT/var/loadtest/runs}"
-mkdir -p "$OUT"
 csv="$OUT/cold-start.csv"
 
 # Deletes the deployment's hot state. The snowflake node leases stay: they are what keeps

@@ -13,15 +13,8 @@
 # OUT/<script>-<rate>.json (k6 summary) and .html (the web dashboard's report).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-K6="${K6:-${GOPHERTOK_K6_BIN:-$ROOT/var/tools/k6/bin/k6}}"
-[[ -x "$K6" ]] || K6="$(command -v k6)" || { echo "run.sh: no k6 (bash .ci/gt services installs it)" >&2; exit 1; }
-export BASE_URL="${BASE_URL:-http://127.0.0.1:8080}"
-# k6 reads relative paths from loadtest/k6/lib: hand it an absolute one.
-export MANIFEST="$(realpath "${MANIFEST:-$ROOT/var/loadtest/seed.json}")"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 export DURATION="${DURATION:-30s}"
-OUT="${OUT:-$ROOT/var/loadtest/runs}"
-mkdir -p "$OUT"
 
 # run_at SCRIPT RATE: one run; prints "rate achieved/s p50 p99 dropped failed" and returns
 # k6's exit status (non-zero when a threshold was crossed).

@@ -12,20 +12,45 @@ const ROWS_PER_STATEMENT: usize = 2_000;
 /// enough that a failure redoes little and the undo log stays modest.
 const STATEMENTS_PER_TRANSACTION: usize = 20;
 
-/// Inserts `rows` with `head` (e.g. `INSERT INTO t (a, b) `), binding each row's columns
-/// with `push`; `in_flight` transactions run at once.
-pub async fn insert<T, F>(
+/// Where bulk inserts go, and how many transactions run at once.
+#[derive(Clone, Copy)]
+pub struct Loader<'a> {
+    pub db: &'a MySqlPool,
+    pub in_flight: usize,
+}
+
+impl Loader<'_> {
+    /// Inserts `rows` with `head` (e.g. `INSERT INTO t (a, b) `), binding each row's columns
+    /// with `push`, and reports the time it took as `<count> <what>`.
+    pub async fn insert<T, F>(
+        &self,
+        what: &str,
+        head: &str,
+        rows: &[T],
+        push: F,
+    ) -> anyhow::Result<()>
+    where
+        T: Sync,
+        F: for<'q> Fn(&mut Separated<'q, 'static, MySql, &'static str>, &T) + Sync,
+    {
+        let started = std::time::Instant::now();
+        insert(self.db, head, rows, self.in_flight, &push).await?;
+        super::phase(&format!("{} {what}", rows.len()), started);
+        Ok(())
+    }
+}
+
+async fn insert<T, F>(
     db: &MySqlPool,
     head: &str,
     rows: &[T],
     in_flight: usize,
-    push: F,
+    push: &F,
 ) -> anyhow::Result<()>
 where
     T: Sync,
     F: for<'q> Fn(&mut Separated<'q, 'static, MySql, &'static str>, &T) + Sync,
 {
-    let push = &push;
     futures::stream::iter(rows.chunks(ROWS_PER_STATEMENT * STATEMENTS_PER_TRANSACTION))
         .map(|group| async move {
             let mut tx = db.begin().await?;

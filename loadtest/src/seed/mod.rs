@@ -80,8 +80,11 @@ async fn seed_with(
     .context("making and storing the seeded media")?;
     phase("media", t);
 
-    let in_flight = (settings.mysql.max_connections as usize).clamp(1, 4);
-    let written = write::all(db, ids, plan, &shape, &media, in_flight).await?;
+    let load = bulk::Loader {
+        db,
+        in_flight: (settings.mysql.max_connections as usize).clamp(1, 4),
+    };
+    let written = write::all(load, ids, plan, &shape, &media).await?;
 
     let t = Instant::now();
     let chat_store = ::chat::connect_store(settings).await?;

@@ -3,14 +3,12 @@
 
 use std::time::Instant;
 
+use super::{PASSWORD, bulk::Loader, phase, plan::Plan, shape::Shape};
 use argon2::{
     Argon2, PasswordHasher,
     password_hash::{SaltString, rand_core::OsRng},
 };
 use ids::Snowflake;
-use sqlx::MySqlPool;
-
-use super::{PASSWORD, bulk::insert, phase, plan::Plan, shape::Shape};
 
 /// The ids the rows were written with (index = the shape's user / video index).
 pub struct Written {
@@ -24,12 +22,11 @@ pub fn username(index: usize) -> String {
 }
 
 pub async fn all(
-    db: &MySqlPool,
+    load: Loader<'_>,
     ids: &Snowflake,
     plan: &Plan,
     shape: &Shape,
     media: &[String],
-    in_flight: usize,
 ) -> anyhow::Result<Written> {
     let t = Instant::now();
     let written = Written {
@@ -38,12 +35,61 @@ pub async fn all(
     };
     let comment_ids = mint(ids, shape.comments.len()).await?;
     phase("minted ids", t);
-    users(db, &written.user_ids, in_flight).await?;
-    videos(db, &written, shape, media, in_flight).await?;
-    likes(db, &written, shape, in_flight).await?;
-    follows(db, &written, shape, in_flight).await?;
-    comments(db, &written, shape, &comment_ids, in_flight).await?;
+    catalogue(load, &written, shape, media).await?;
+    social(load, &written, shape).await?;
+    comments(load, &written, shape, &comment_ids).await?;
     Ok(written)
+}
+
+/// Users (one shared password hash) and their videos.
+async fn catalogue(
+    load: Loader<'_>,
+    written: &Written,
+    shape: &Shape,
+    media: &[String],
+) -> anyhow::Result<()> {
+    let hash = password_hash()?;
+    let users: Vec<usize> = (0..written.user_ids.len()).collect();
+    let head = "INSERT INTO users (id, username, password_hash) ";
+    load.insert("users", head, &users, |row, &i| {
+        row.push_bind(written.user_ids[i])
+            .push_bind(username(i))
+            .push_bind(hash.clone());
+    })
+    .await?;
+    let videos: Vec<usize> = (0..shape.videos.len()).collect();
+    let head = "INSERT INTO videos (id, author_id, title, sha256, created_ms) ";
+    load.insert("videos", head, &videos, |row, &i| {
+        let v = &shape.videos[i];
+        row.push_bind(written.video_ids[i])
+            .push_bind(written.user_ids[v.author as usize])
+            .push_bind(format!("load test video {i}"))
+            .push_bind(media[v.media as usize].clone())
+            .push_bind(v.created_ms);
+    })
+    .await
+}
+
+/// Likes and follows, as the persistence consumers would have written them (`seq = 0`).
+async fn social(load: Loader<'_>, written: &Written, shape: &Shape) -> anyhow::Result<()> {
+    let user = |i: u32| written.user_ids[i as usize];
+    let head = "INSERT INTO favorites (user_id, video_id, author_id, liked, seq, liked_ms) ";
+    load.insert("likes", head, &shape.likes, |row, &(u, v, at)| {
+        let author = shape.videos[v as usize].author;
+        row.push_bind(user(u))
+            .push_bind(written.video_ids[v as usize])
+            .push_bind(user(author))
+            .push_bind(true)
+            .push_bind(0i64)
+            .push_bind(at);
+    })
+    .await?;
+    let head = "INSERT INTO follows (follower_id, followee_id, following, seq, at_ms) ";
+    load.insert("follows", head, &shape.follows, |row, &(a, b, at)| {
+        row.push_bind(user(a)).push_bind(user(b));
+        row.push_bind(true).push_bind(0i64).push_bind(at);
+    })
+    .await
 }
 
 async fn mint(ids: &Snowflake, count: usize) -> anyhow::Result<Vec<i64>> {
@@ -63,103 +109,15 @@ fn password_hash() -> anyhow::Result<String> {
         .map_err(|err| anyhow::anyhow!("hashing the load-test password: {err}"))
 }
 
-async fn users(db: &MySqlPool, user_ids: &[i64], in_flight: usize) -> anyhow::Result<()> {
-    let t = Instant::now();
-    let hash = password_hash()?;
-    let rows: Vec<(usize, i64)> = user_ids.iter().copied().enumerate().collect();
-    let head = "INSERT INTO users (id, username, password_hash) ";
-    insert(db, head, &rows, in_flight, |row, (index, id)| {
-        row.push_bind(*id)
-            .push_bind(username(*index))
-            .push_bind(hash.clone());
-    })
-    .await?;
-    phase(&format!("{} users", rows.len()), t);
-    Ok(())
-}
-
-async fn videos(
-    db: &MySqlPool,
-    written: &Written,
-    shape: &Shape,
-    media: &[String],
-    in_flight: usize,
-) -> anyhow::Result<()> {
-    let t = Instant::now();
-    let rows: Vec<usize> = (0..shape.videos.len()).collect();
-    let head = "INSERT INTO videos (id, author_id, title, sha256, created_ms) ";
-    insert(db, head, &rows, in_flight, |row, &i| {
-        let video = &shape.videos[i];
-        row.push_bind(written.video_ids[i])
-            .push_bind(written.user_ids[video.author as usize])
-            .push_bind(format!("load test video {i}"))
-            .push_bind(media[video.media as usize].clone())
-            .push_bind(video.created_ms);
-    })
-    .await?;
-    phase(&format!("{} videos", rows.len()), t);
-    Ok(())
-}
-
-async fn likes(
-    db: &MySqlPool,
-    written: &Written,
-    shape: &Shape,
-    in_flight: usize,
-) -> anyhow::Result<()> {
-    let t = Instant::now();
-    let head = "INSERT INTO favorites (user_id, video_id, author_id, liked, seq, liked_ms) ";
-    insert(
-        db,
-        head,
-        &shape.likes,
-        in_flight,
-        |row, &(user, video, at)| {
-            let author = shape.videos[video as usize].author;
-            row.push_bind(written.user_ids[user as usize])
-                .push_bind(written.video_ids[video as usize])
-                .push_bind(written.user_ids[author as usize])
-                .push_bind(true)
-                .push_bind(0i64)
-                .push_bind(at);
-        },
-    )
-    .await?;
-    phase(&format!("{} likes", shape.likes.len()), t);
-    Ok(())
-}
-
-async fn follows(
-    db: &MySqlPool,
-    written: &Written,
-    shape: &Shape,
-    in_flight: usize,
-) -> anyhow::Result<()> {
-    let t = Instant::now();
-    let head = "INSERT INTO follows (follower_id, followee_id, following, seq, at_ms) ";
-    insert(db, head, &shape.follows, in_flight, |row, &(a, b, at)| {
-        row.push_bind(written.user_ids[a as usize])
-            .push_bind(written.user_ids[b as usize])
-            .push_bind(true)
-            .push_bind(0i64)
-            .push_bind(at);
-    })
-    .await?;
-    phase(&format!("{} follows", shape.follows.len()), t);
-    Ok(())
-}
-
 async fn comments(
-    db: &MySqlPool,
+    load: Loader<'_>,
     written: &Written,
     shape: &Shape,
     comment_ids: &[i64],
-    in_flight: usize,
 ) -> anyhow::Result<()> {
-    let t = Instant::now();
     let rows: Vec<usize> = (0..shape.comments.len()).collect();
     let head = "INSERT INTO comments (id, video_id, user_id, content, created_ms, deleted, seq) ";
-    insert(db, head, &rows, in_flight, |row, &i| {
+    load.insert("comments", head, &rows, |row, &i| {
         let comment = &shape.comments[i];
         row.push_bind(comment_ids[i])
             .push_bind(written.video_ids[comment.video as usize])
@@ -169,7 +127,5 @@ async fn comments(
             .push_bind(false)
             .push_bind(0i64);
     })
-    .await?;
-    phase(&format!("{} comments", rows.len()), t);
-    Ok(())
+    .await
 }

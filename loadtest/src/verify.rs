@@ -68,9 +68,24 @@ pub struct Limits {
     pub authors: usize,
 }
 
+/// A count the API shows and the MySQL rows it must equal: (field, table, grouped column,
+/// condition).
+type CountSpec = (&'static str, &'static str, &'static str, &'static str);
+
+const USER_COUNTS: [CountSpec; 5] = [
+    ("follow_count", "follows", "follower_id", "following = 1"),
+    ("follower_count", "follows", "followee_id", "following = 1"),
+    ("favorite_count", "favorites", "user_id", "liked = 1"),
+    ("total_favorited", "favorites", "author_id", "liked = 1"),
+    ("work_count", "videos", "author_id", "1 = 1"),
+];
+
+const VIDEO_COUNTS: [CountSpec; 2] = [
+    ("favorite_count", "favorites", "video_id", "liked = 1"),
+    ("comment_count", "comments", "video_id", "deleted = 0"),
+];
+
 /// The API's answers against MySQL: one line per count that differs (empty when all agree).
-/// The login users (whose own counts every write changes) come first, then the rest of the
-/// sample, up to `limits`.
 pub async fn compare(
     db: &MySqlPool,
     base_url: &str,
@@ -79,23 +94,9 @@ pub async fn compare(
 ) -> anyhow::Result<Vec<String>> {
     let http = reqwest::Client::new();
     let base = base_url.trim_end_matches('/');
-    let first: Vec<i64> = [manifest.celebrity.id]
-        .into_iter()
-        .chain(manifest.users.login_ids.iter().copied())
-        .collect();
-    let rest = manifest
-        .users
-        .sample_ids
-        .iter()
-        .filter(|id| !first.contains(id));
-    let users: &Vec<i64> = &first
-        .iter()
-        .chain(rest)
-        .copied()
-        .take(limits.users)
-        .collect();
-    let authors =
-        &manifest.videos.sample_authors[..limits.authors.min(manifest.videos.sample_authors.len())];
+    let users = &chosen_users(manifest, limits);
+    let sampled = &manifest.videos.sample_authors;
+    let authors = &sampled[..limits.authors.min(sampled.len())];
     let api_users = fetch(&http, base, "/douyin/user/", users, |reply| {
         vec![reply["user"].clone()]
     })
@@ -106,46 +107,10 @@ pub async fn compare(
     .await?;
     let video_ids: Vec<i64> = api_videos.keys().copied().collect();
     let mut mismatches = Vec::new();
-    let user_counts = [
-        (
-            "follow_count",
-            count_by(db, "follows", "follower_id", "following = 1", users).await?,
-        ),
-        (
-            "follower_count",
-            count_by(db, "follows", "followee_id", "following = 1", users).await?,
-        ),
-        (
-            "favorite_count",
-            count_by(db, "favorites", "user_id", "liked = 1", users).await?,
-        ),
-        (
-            "total_favorited",
-            count_by(db, "favorites", "author_id", "liked = 1", users).await?,
-        ),
-        (
-            "work_count",
-            count_by(db, "videos", "author_id", "1 = 1", users).await?,
-        ),
-    ];
-    check(&mut mismatches, "user", &api_users, &user_counts, users);
-    let video_counts = [
-        (
-            "favorite_count",
-            count_by(db, "favorites", "video_id", "liked = 1", &video_ids).await?,
-        ),
-        (
-            "comment_count",
-            count_by(db, "comments", "video_id", "deleted = 0", &video_ids).await?,
-        ),
-    ];
-    check(
-        &mut mismatches,
-        "video",
-        &api_videos,
-        &video_counts,
-        &video_ids,
-    );
+    let truth = counts(db, &USER_COUNTS, users).await?;
+    check(&mut mismatches, "user", &api_users, &truth, users);
+    let truth = counts(db, &VIDEO_COUNTS, &video_ids).await?;
+    check(&mut mismatches, "video", &api_videos, &truth, &video_ids);
     let works = count_by(db, "videos", "author_id", "1 = 1", authors).await?;
     let expected: i64 = works.values().sum();
     if expected != video_ids.len() as i64 {
@@ -157,11 +122,44 @@ pub async fn compare(
     eprintln!(
         "verify: compared {} users × {} counts and {} videos × {} counts",
         users.len(),
-        user_counts.len(),
+        USER_COUNTS.len(),
         video_ids.len(),
-        video_counts.len()
+        VIDEO_COUNTS.len()
     );
     Ok(mismatches)
+}
+
+/// The celebrity and the login users (whose counts every write changes) first, then the
+/// rest of the sample, up to `limits.users`.
+fn chosen_users(manifest: &Manifest, limits: Limits) -> Vec<i64> {
+    let first: Vec<i64> = [manifest.celebrity.id]
+        .into_iter()
+        .chain(manifest.users.login_ids.iter().copied())
+        .collect();
+    let rest = manifest
+        .users
+        .sample_ids
+        .iter()
+        .filter(|id| !first.contains(id));
+    first
+        .iter()
+        .chain(rest)
+        .copied()
+        .take(limits.users)
+        .collect()
+}
+
+/// MySQL's value of every count in `specs` for `ids`.
+async fn counts(
+    db: &MySqlPool,
+    specs: &[CountSpec],
+    ids: &[i64],
+) -> anyhow::Result<Vec<(&'static str, HashMap<i64, i64>)>> {
+    let mut all = Vec::with_capacity(specs.len());
+    for (field, table, column, condition) in specs {
+        all.push((*field, count_by(db, table, column, condition, ids).await?));
+    }
+    Ok(all)
 }
 
 /// GETs `path?user_id=<id>` for every id; `objects` picks the reply's objects, keyed by `id`.

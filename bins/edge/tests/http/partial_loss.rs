@@ -128,7 +128,7 @@ async fn losing_only_the_applied_records_counts_no_like_or_follow_twice() {
     // The record lost again, and with it the video's count: rebuilt from MySQL (no likes yet)
     // plus the unpersisted events, each counted once.
     app.lose_redis("fav:applied").await;
-    app.lose_redis(&format!("fav:v:{video}")).await;
+    app.lose_redis(&format!("fav:{{v{video}}}:p")).await;
     check(&app).await;
     // Once persisted, losing everything else as well gives the same answers from MySQL.
     let running = favorite::persister(app.env.db.pool.clone(), js, &app.env.settings);

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use contract::favorite::{FavoriteVideos, ListFavorites};
 
-use crate::{State, error::FavoriteError, rebuild};
+use crate::{State, error::FavoriteError, hot::FavKey, rebuild};
 
 pub async fn handle(
     state: Arc<State>,
@@ -13,7 +13,7 @@ pub async fn handle(
     if let Some(video_ids) = state.hot.list(request.user_id).await? {
         return Ok(FavoriteVideos { video_ids });
     }
-    rebuild::users(&state, &[request.user_id]).await?;
+    rebuild::ensure(&state, &[FavKey::User(request.user_id)]).await?;
     let video_ids = state.hot.list(request.user_id).await?.unwrap_or_default();
     Ok(FavoriteVideos { video_ids })
 }

@@ -17,8 +17,33 @@ use crate::{
     store::{self, PairsBy},
 };
 
+/// How often a request rebuilds what it found missing before it gives up (503): Redis
+/// losing keys again and again, faster than they are rebuilt.
+const ATTEMPTS: usize = 5;
+
+/// Runs `read` (a read or an apply that names the groups it found missing), rebuilds those
+/// and runs it again, until nothing is missing.
+pub async fn read_through<T, Fut>(
+    state: &Arc<State>,
+    read: impl Fn() -> Fut,
+) -> Result<T, FavoriteError>
+where
+    Fut: Future<Output = Result<(T, Vec<FavKey>), FavoriteError>>,
+{
+    for _ in 0..ATTEMPTS {
+        let (value, missing) = read().await?;
+        if missing.is_empty() {
+            return Ok(value);
+        }
+        ensure(state, &missing).await?;
+    }
+    Err(FavoriteError::Hot(hotstate::HotError::Behind(
+        "like keys keep disappearing".into(),
+    )))
+}
+
 /// Rebuilds the groups `keys` (coalesced with rebuilds of them already under way).
-pub async fn ensure(state: &Arc<State>, keys: &[FavKey]) -> Result<(), FavoriteError> {
+async fn ensure(state: &Arc<State>, keys: &[FavKey]) -> Result<(), FavoriteError> {
     if keys.is_empty() {
         return Ok(());
     }

@@ -33,11 +33,18 @@ impl Staged {
 }
 
 /// KEYS: targets 1..n then staging keys n+1..2n; ARGV[1]: TTL (0: keep for ever).
-/// Installs when any target is missing (a group is only ever used whole), else discards.
+/// Installs when any target is missing (a group is only ever used whole), else discards;
+/// -1 when a staging key vanished meanwhile (Redis lost it too): nothing is installed.
 static INSTALL: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
     Script::new(
         r"
 local n = #KEYS / 2
+for i = n + 1, #KEYS do
+  if redis.call('exists', KEYS[i]) == 0 then
+    for j = n + 1, #KEYS do redis.call('unlink', KEYS[j]) end
+    return -1
+  end
+end
 local present = true
 for i = 1, n do if redis.call('exists', KEYS[i]) == 0 then present = false end end
 if present then
@@ -54,7 +61,9 @@ return 1",
     )
 });
 
-/// Writes `group` (all keys in one slot) unless it is present; true when installed.
+/// Writes `group` (all keys in one slot) unless it is present; true when installed. False
+/// also when Redis lost the staging keys meanwhile: the caller finds the group still
+/// missing and rebuilds again.
 pub async fn install(
     redis: &Client,
     settings: &settings::HotSettings,

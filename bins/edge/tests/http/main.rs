@@ -12,6 +12,7 @@ mod caught_up;
 mod comments;
 mod compat;
 mod follow_persistence;
+mod hot_loss;
 mod key_refetch;
 mod likes;
 mod list_caps;

@@ -36,14 +36,10 @@ pub async fn handle(state: Arc<State>, request: SetFavorite) -> Result<FavoriteS
     // Each group applies the event once, whatever happened to the others, so nothing needs
     // loading before the publish: a group found missing is rebuilt (with this event, which
     // the stream holds by now) and the event applied again, a no-op where it already is.
-    for _ in 0..3 {
-        let missing = state.hot.apply(seq, &event).await?;
-        if missing.is_empty() {
-            return Ok(FavoriteSet { seq });
-        }
-        rebuild::ensure(&state, &missing).await?;
-    }
-    Err(FavoriteError::Stream("hot state keeps disappearing".into()))
+    let (hot, event) = (&state.hot, &event);
+    let apply = || async move { Ok(((), hot.apply(seq, event).await?)) };
+    rebuild::read_through(&state, apply).await?;
+    Ok(FavoriteSet { seq })
 }
 
 fn now_ms() -> i64 {

@@ -22,13 +22,14 @@ pub async fn handle(
     }
     let users: Vec<FavKey> = ids.iter().map(|id| FavKey::User(*id)).collect();
     let authors: Vec<FavKey> = ids.iter().map(|id| FavKey::Author(*id)).collect();
-    let (mut liked, mut received) = read(&state, &ids, &authors).await?;
-    let mut missing = super::missing(&users, &liked);
-    missing.extend(super::missing(&authors, &received));
-    if !missing.is_empty() {
-        rebuild::ensure(&state, &missing).await?;
-        (liked, received) = read(&state, &ids, &authors).await?;
-    }
+    let (shared, ids_ref, users, authors) = (&*state, &ids, &users, &authors);
+    let attempt = || async move {
+        let (liked, received) = read(shared, ids_ref, authors).await?;
+        let mut missing = super::missing(users, &liked);
+        missing.extend(super::missing(authors, &received));
+        Ok(((liked, received), missing))
+    };
+    let (liked, received) = rebuild::read_through(&state, attempt).await?;
     let stats = ids
         .iter()
         .zip(liked.into_iter().zip(received))

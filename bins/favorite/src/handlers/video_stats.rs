@@ -22,15 +22,16 @@ pub async fn handle(
         )));
     }
     let videos: Vec<FavKey> = ids.iter().map(|id| FavKey::Video(*id)).collect();
-    let (mut counts, mut liked) = read(&state, &videos, request.viewer, &ids).await?;
-    let mut missing = super::missing(&videos, &counts);
-    if let (Some(viewer), None) = (request.viewer, &liked) {
-        missing.push(FavKey::User(viewer));
-    }
-    if !missing.is_empty() {
-        rebuild::ensure(&state, &missing).await?;
-        (counts, liked) = read(&state, &videos, request.viewer, &ids).await?;
-    }
+    let (shared, keys, ids_ref, viewer) = (&*state, &videos, &ids, request.viewer);
+    let attempt = || async move {
+        let (counts, liked) = read(shared, keys, viewer, ids_ref).await?;
+        let mut missing = super::missing(keys, &counts);
+        if let (Some(viewer), None) = (viewer, &liked) {
+            missing.push(FavKey::User(viewer));
+        }
+        Ok(((counts, liked), missing))
+    };
+    let (counts, liked) = rebuild::read_through(&state, attempt).await?;
     let liked = liked.unwrap_or_else(|| vec![false; ids.len()]);
     let stats = ids
         .iter()

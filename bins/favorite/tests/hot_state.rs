@@ -34,6 +34,11 @@ async fn start(configure: impl FnOnce(&mut settings::Settings)) -> Running {
 }
 
 impl Running {
+    async fn assert_liked(&self, user: i64, videos: &[i64]) {
+        let list = self.caller.call(&ListFavorites { user_id: user }).await;
+        assert_eq!(list.unwrap().video_ids, videos, "user {user}'s liked list");
+    }
+
     async fn keys(&self) -> Vec<String> {
         let pattern = testkit::redis::under_prefix(&self.env.settings.redis.prefix, "*");
         testkit::redis::scan_keys(&self.redis, &pattern)
@@ -65,12 +70,7 @@ async fn lookups_of_missing_ids_leave_only_keys_that_expire() {
     let app = start(|s| s.hot.empty_ttl_secs = 2).await;
     // One real user, so the bound is checked against something that must stay.
     app.insert(&[(1, 10, 2, true, 1, 1_000)]).await;
-    let real = app
-        .caller
-        .call(&ListFavorites { user_id: 1 })
-        .await
-        .unwrap();
-    assert_eq!(real.video_ids, [10]);
+    app.assert_liked(1, &[10]).await;
     let baseline = app.keys().await.len();
     assert_eq!(baseline, 2, "user 1's set and sequence hash");
 
@@ -112,12 +112,7 @@ async fn lookups_of_missing_ids_leave_only_keys_that_expire() {
         assert!(Instant::now() < deadline, "negative entries did not expire");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let real = app
-        .caller
-        .call(&ListFavorites { user_id: 1 })
-        .await
-        .unwrap();
-    assert_eq!(real.video_ids, [10]);
+    app.assert_liked(1, &[10]).await;
     app.worker.shutdown().await;
 }
 

@@ -32,7 +32,7 @@ async fn main() -> anyhow::Result<()> {
     let like = |i: usize| SetFavorite {
         user_id: (i % 500) as i64 + 1,
         video_id: (i % 200) as i64 + 1,
-        liked: i % 3 != 0,
+        liked: !i.is_multiple_of(3),
     };
     for i in 0..1_000 {
         caller.call(&like(i)).await?;
@@ -46,7 +46,10 @@ async fn main() -> anyhow::Result<()> {
     insert_users(&env, 100_000, misses).await?;
     let cold = time(misses as usize, async |i| {
         let user = 100_000 + i as i64;
-        caller.call(&ListFavorites { user_id: user }).await.map(|_| ())
+        caller
+            .call(&ListFavorites { user_id: user })
+            .await
+            .map(|_| ())
     })
     .await?;
     report("miss, empty tail (favorite.v1.list)", &cold);
@@ -62,7 +65,10 @@ async fn main() -> anyhow::Result<()> {
     insert_users(&env, 200_000, misses).await?;
     let behind = time(misses as usize, async |i| {
         let user = 200_000 + i as i64;
-        caller.call(&ListFavorites { user_id: user }).await.map(|_| ())
+        caller
+            .call(&ListFavorites { user_id: user })
+            .await
+            .map(|_| ())
     })
     .await?;
     report(
@@ -126,7 +132,10 @@ async fn publish_backlog(js: &jetstream::Context, count: usize) -> anyhow::Resul
             at_ms: 1,
         };
         let subject = event_subject(event.author_id, event.video_id, event.user_id);
-        acks.push(js.publish(subject, serde_json::to_vec(&event)?.into()).await?);
+        acks.push(
+            js.publish(subject, serde_json::to_vec(&event)?.into())
+                .await?,
+        );
     }
     for ack in acks {
         ack.await?;

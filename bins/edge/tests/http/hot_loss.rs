@@ -95,7 +95,7 @@ async fn like_keys_lost_during_concurrent_writes_end_with_the_counts_mysql_holds
                 let request = SetFavorite {
                     user_id: USERS.start + (mix % 30) as i64,
                     video_id: videos[(mix / 30 % 3) as usize],
-                    liked: mix % 5 != 0,
+                    liked: !mix.is_multiple_of(5),
                 };
                 caller.call(&request).await.unwrap();
             }

@@ -129,4 +129,19 @@ mod tests {
         let missing = load_from(Some(Path::new("/nonexistent/gt.toml")), HashMap::new());
         assert!(missing.is_err(), "a named config file must exist");
     }
+
+    #[test]
+    fn a_brace_in_the_redis_prefix_or_a_zero_hot_setting_is_refused() {
+        // A brace would become every key's Redis Cluster hash tag.
+        let err = load_from(None, env(&[("GOPHERTOK__REDIS__PREFIX", "gt{1}:")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("redis.prefix"), "{err}");
+        let err = load_from(None, env(&[("GOPHERTOK__HOT__EMPTY_TTL_SECS", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("hot."), "{err}");
+        let ok = load_from(None, env(&[("GOPHERTOK__HOT__EMPTY_TTL_SECS", "5")])).unwrap();
+        assert_eq!(ok.hot.empty_ttl_secs, 5);
+    }
 }

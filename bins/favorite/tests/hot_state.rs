@@ -158,3 +158,55 @@ async fn a_user_with_a_huge_liked_set_is_rebuilt_exactly_in_chunks() {
     );
     app.worker.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_tail_that_overflowed_refuses_rebuilds_with_a_503_until_mysql_catches_up() {
+    let mut app = start(|s| {
+        s.hot.tail_max_events = 5;
+        // The held-back consumer's pulled events come back soon after it stops.
+        s.persist.ack_wait_ms = Some(1_000);
+    })
+    .await;
+    // Persistence held back (it waits for 5,000 events), so the tail must hold everything.
+    let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
+    let mut held = app.env.settings.clone();
+    held.persist.max_batch = 5_000;
+    held.persist.max_wait_ms = 600_000;
+    let idle = favorite::persister(app.env.db.pool.clone(), js.clone(), &held);
+    app.worker.replace_persister(idle).stop().await;
+    for video in 1..=8 {
+        let event = contract::favorite::FavoriteEvent {
+            user_id: 3,
+            video_id: video,
+            author_id: 4,
+            liked: true,
+            at_ms: video,
+        };
+        let subject = contract::favorite::event_subject(4, video, 3);
+        mesh::events::publish(&js, subject, &event).await.unwrap();
+    }
+    // Eight unpersisted events, room for five: a rebuild now would miss some of them.
+    let refused = app.caller.call(&ListFavorites { user_id: 3 }).await;
+    match refused {
+        Err(mesh::CallError::Service(err)) => {
+            assert_eq!(err.kind, contract::ErrorKind::Unavailable, "{err:?}")
+        }
+        other => panic!("expected a 503, got {other:?}"),
+    }
+    // Once MySQL holds what the tail dropped, rebuilds are exact again.
+    // Killed: a stop would wait out the held-back consumer's pull.
+    let running = favorite::persister(app.env.db.pool.clone(), js, &app.env.settings);
+    app.worker.replace_persister(running).kill();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match app.caller.call(&ListFavorites { user_id: 3 }).await {
+            Ok(list) => {
+                assert_eq!(list.video_ids, [8, 7, 6, 5, 4, 3, 2, 1]);
+                break;
+            }
+            Err(err) => assert!(Instant::now() < deadline, "still refused: {err}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.worker.shutdown().await;
+}

@@ -43,15 +43,7 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     report("like, warm keys (favorite.v1.set)", &like_times);
 
-    insert_users(&env, 100_000, misses).await?;
-    let cold = time(misses as usize, async |i| {
-        let user = 100_000 + i as i64;
-        caller
-            .call(&ListFavorites { user_id: user })
-            .await
-            .map(|_| ())
-    })
-    .await?;
+    let cold = misses_from(&env, &caller, 100_000, misses).await?;
     report("miss, empty tail (favorite.v1.list)", &cold);
 
     // A backlog the persistence consumer does not write yet (it waits for 5,000).
@@ -62,21 +54,28 @@ async fn main() -> anyhow::Result<()> {
     let idle = favorite::persister(env.db.pool.clone(), js.clone(), &held);
     worker.replace_persister(idle).stop().await;
     publish_backlog(&js, backlog).await?;
-    insert_users(&env, 200_000, misses).await?;
-    let behind = time(misses as usize, async |i| {
-        let user = 200_000 + i as i64;
-        caller
-            .call(&ListFavorites { user_id: user })
-            .await
-            .map(|_| ())
-    })
-    .await?;
+    let behind = misses_from(&env, &caller, 200_000, misses).await?;
     report(
         &format!("miss, {backlog} unpersisted events (favorite.v1.list)"),
         &behind,
     );
     worker.shutdown().await;
     Ok(())
+}
+
+/// Times `favorite.v1.list` of `count` users from `first` on, each a miss (never loaded).
+async fn misses_from(
+    env: &TestEnv,
+    caller: &mesh::Caller,
+    first: i64,
+    count: i64,
+) -> anyhow::Result<Vec<Duration>> {
+    insert_users(env, first, count).await?;
+    time(count as usize, async |i| {
+        let user_id = first + i as i64;
+        caller.call(&ListFavorites { user_id }).await.map(|_| ())
+    })
+    .await
 }
 
 /// Answers `video.v1.get` for any id: author = id % 50 + 1.

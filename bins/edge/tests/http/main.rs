@@ -12,6 +12,8 @@ mod caught_up;
 mod comments;
 mod compat;
 mod follow_persistence;
+mod hot_churn;
+mod hot_scale;
 mod key_refetch;
 mod likes;
 mod list_caps;

@@ -1,12 +1,58 @@
-//! What the domains with cross-key hot state in Redis (likes, follows) share: the record of
-//! unpersisted events the hot state already reflects, and the rebuild input built from it.
+//! Hot state in Redis that scales: what the domains with hot state (likes, follows,
+//! comments) share. Layout and rules, each in its module:
 //!
-//! A domain's Lua update adds each event's stream sequence to `<prefix>applied` atomically
-//! with the update itself. A rebuild of a lost key then takes MySQL's rows plus exactly
-//! those unpersisted events the record holds; the others are applied by their own requests
-//! once the key is back. After a total loss (no record) every unpersisted event is taken as
-//! reflected by what is rebuilt from then on, and requests still holding one find it
-//! applied.
+//! - [`keys`]: every key is `<prefix><domain>:{<tag><id>}:<part>`; the `{…}` hash tag puts
+//!   one entity's group in one Redis Cluster slot, and every script touches one group only.
+//! - [`pairs`]: groups of (entity, member) pairs, each with the sequence of its last event;
+//!   each group applies an event only if newer (the consumers' MySQL rule), so groups are
+//!   independent — no shared applied-record, no global key on every write. One write is
+//!   one pipeline of per-group scripts ([`script::run_all`], `EVALSHA`).
+//! - [`tail`]: each instance follows its stream's unpersisted tail in memory, indexed by
+//!   key; a rebuild reads MySQL plus the key's tail events, in the order the module
+//!   documents, and costs what the key holds — no JetStream consumer per miss.
+//! - [`install`]: rebuilt groups are written in bounded chunks to staging keys and renamed
+//!   into place if still missing; a group rebuilt from nothing expires after
+//!   `hot.empty_ttl_secs` unless written to.
+//! - [`rebuilds`]: concurrent misses of one key coalesce; rebuilds have their own bulkhead.
+//!
+//! A domain's rebuild of groups `ids`: `rebuilds.run(ids, |ids| { pin = tail.pin()?; rows =
+//! MySQL(ids); events = pin.events(keys(ids)); merge by sequence; install(each) })`.
+//!
+//! How the domains map onto it: likes — user group `{u<id>}` (set group: liked videos),
+//! video `{v<id>}` and author `{a<id>}` (count groups), one `Tail` keyed by all three;
+//! follows — follower `{o<id>}` and followee `{i<id>}` set groups; comments — one video
+//! group `{v<id>}` with its own script (per-comment sequence), `Tail` keyed by video.
+//!
+//! The items below the modules (`reflected_tail`, `apply_once_lua`, …) are the previous,
+//! global-record design, kept until every domain has moved off it.
+
+pub mod install;
+pub mod keys;
+pub mod pairs;
+pub mod rebuilds;
+pub mod script;
+pub mod tail;
+
+pub use install::{Staged, install};
+pub use keys::Group;
+pub use rebuilds::Rebuilds;
+pub use script::{Call, Script};
+pub use tail::{Pin, Tail, TailSpec};
+
+/// Why hot state could not be read or rebuilt.
+#[derive(Debug, thiserror::Error)]
+pub enum HotError {
+    /// The in-memory tail cannot vouch for the unpersisted events (behind the stream, or
+    /// started over): a rebuild now could be wrong, so it is refused (a 503).
+    #[error("hot state unavailable: {0}")]
+    Behind(String),
+    #[error("JetStream: {0}")]
+    JetStream(String),
+    #[error("redis: {0}")]
+    Redis(#[from] fred::error::Error),
+}
+
+// ---- previous design (global applied record), kept until relation moves off it ----
 
 use async_nats::jetstream;
 use fred::prelude::{Client, LuaInterface};

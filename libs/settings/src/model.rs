@@ -5,7 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChatSettings, FilterSettings, MediaSettings, PersistSettings, SettingsError, StoreKind,
+    ChatSettings, FilterSettings, HotSettings, MediaSettings, PersistSettings, SettingsError,
+    StoreKind,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,6 +26,7 @@ pub struct Settings {
     pub filter: FilterSettings,
     pub persist: PersistSettings,
     pub chat: ChatSettings,
+    pub hot: HotSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -206,6 +208,22 @@ impl Settings {
         if !(1..=10_000).contains(&self.persist.max_batch) || self.persist.max_wait_ms == 0 {
             return invalid("persist.max_batch must be 1–10000 and persist.max_wait_ms above 0");
         }
+        // The hot state's keys carry `{…}` hash tags (Redis Cluster); a brace in the prefix
+        // would become the tag and put every key in one slot.
+        if self.redis.prefix.contains(['{', '}']) {
+            return invalid("redis.prefix must not contain { or }");
+        }
+        let hot = &self.hot;
+        if hot.empty_ttl_secs == 0
+            || hot.rebuild_concurrency == 0
+            || hot.install_chunk == 0
+            || hot.staging_ttl_secs == 0
+            || hot.tail_poll_ms == 0
+            || hot.tail_wait_ms == 0
+            || hot.tail_max_events == 0
+        {
+            return invalid("every hot.* setting must be above 0");
+        }
         if self.chat.page == 0 {
             return invalid("chat.page must be above 0");
         }
@@ -259,6 +277,7 @@ impl Default for Settings {
             media: MediaSettings::default(),
             filter: FilterSettings::default(),
             persist: PersistSettings::default(),
+            hot: HotSettings::default(),
             chat: ChatSettings::default(),
         }
     }

@@ -166,7 +166,7 @@ async fn comments_written_while_redis_keeps_losing_them_end_exact() {
 
 #[tokio::test]
 async fn lookups_of_ids_that_do_not_exist_leave_only_keys_that_expire() {
-    let app = App::start().await;
+    let app = App::start_with(|s| s.hot.empty_ttl_secs = 2).await;
     let caller = caller_for(&app).await;
     // Ids far above any this test creates, in pages as the edge would ask for them.
     let missing: Vec<i64> = (0..2_000).map(|i| 900_000_000_000 + i * 7).collect();
@@ -223,8 +223,25 @@ async fn lookups_of_ids_that_do_not_exist_leave_only_keys_that_expire() {
             missing.len()
         );
         for key in keys {
+            // -1: no expiry; -2: already expired (the TTL is short here).
             let ttl: i64 = redis.pttl(&key).await.unwrap();
-            assert!(ttl > 0, "{key} would outlive the miss (pttl {ttl})");
+            assert_ne!(ttl, -1, "{key} would outlive the miss");
+        }
+    }
+    // And once their TTL has passed, nothing is left of the misses.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    for pattern in ["rel:*", "cm:*"] {
+        let glob = testkit::redis::under_prefix(prefix, pattern);
+        while !testkit::redis::scan_keys(&redis, &glob)
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{pattern} keys outlived their TTL"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 }

@@ -11,9 +11,15 @@ use crate::{
 const FANS: i64 = 100_000;
 const CAP: usize = 1_000;
 
+/// An app whose calls may wait for a 100,000-row rebuild in a debug build (seconds: mostly
+/// decoding the rows); what is tested is that it is whole and right, not how fast it is.
+async fn patient_app() -> App {
+    App::start_with(|s| s.nats.request_timeout_ms = 60_000).await
+}
+
 #[tokio::test]
 async fn a_celebrity_with_a_hundred_thousand_followers_is_rebuilt_whole() {
-    let app = App::start().await;
+    let app = patient_app().await;
     let (star, token) = app.register("megastar", "secret1").await;
     // The fans are 10,000,000.. and fan i followed at time i; only the newest page of them
     // needs a profile for the list to show it.
@@ -45,7 +51,7 @@ async fn a_celebrity_with_a_hundred_thousand_followers_is_rebuilt_whole() {
 
 #[tokio::test]
 async fn a_video_with_a_hundred_thousand_comments_is_rebuilt_whole() {
-    let app = App::start().await;
+    let app = patient_app().await;
     let (author, token) = app.register("talkshow", "secret1").await;
     let video = 77_000_000;
     list_seed::videos(&app, author, &[video]).await;

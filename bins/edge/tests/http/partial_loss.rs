@@ -63,7 +63,7 @@ async fn losing_one_key_of_a_videos_comment_state_leaves_lists_and_counts_right(
     // The set of ids, the bodies, the applied sequences: each lost alone before a read,
     // then lost alone before a new comment is written on top of what is left.
     for kind in ["z", "b", "s"] {
-        let lost = format!("cm:{kind}:{video}");
+        let lost = format!("cm:{{v{video}}}:{kind}");
         app.lose_redis(&lost).await;
         assert_eq!(
             texts(list(&app, video).await),
@@ -106,7 +106,9 @@ async fn losing_only_the_applied_records_counts_no_like_or_follow_twice() {
     ok_json(like(&app, &token, video, 1).await).await;
     ok_json(follow(&app, &token, author, 1).await).await;
     app.lose_redis("fav:applied").await;
-    app.lose_redis("rel:applied").await;
+    // Follows keep no applied record: each side's pair sequences are what say which events
+    // it holds, so those are what is lost.
+    app.lose_redis("rel:*s").await;
     // A second like and follow by someone else, applied on top of what is left.
     let (_, other) = app.register("applied_other", "secret1").await;
     ok_json(like(&app, &other, video, 1).await).await;

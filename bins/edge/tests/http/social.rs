@@ -208,9 +208,9 @@ async fn wait_until_clock_passes(ms: i64) {
     }
 }
 
-#[tokio::test]
-async fn chat_history_goes_both_ways_and_polls_only_newer_messages() {
-    let app = App::start().await;
+on_both_redis_modes!(chat_history_goes_both_ways_and_polls_only_newer_messages);
+async fn chat_history_goes_both_ways_and_polls_only_newer_messages(redis: RedisMode) {
+    let app = App::start_on(redis).await;
     let (a, token_a) = app.register("sender", "secret1").await;
     let (b, token_b) = app.register("receiver", "secret1").await;
     ok_json(send(&app, &token_a, b, "one").await).await;

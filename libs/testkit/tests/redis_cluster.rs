@@ -24,6 +24,30 @@ async fn clustered(cluster: &RedisCluster) -> Client {
     redis
 }
 
+#[tokio::test]
+async fn a_deployment_reaches_the_cluster_while_its_first_seed_is_down() {
+    let cluster = RedisCluster::shared().await.unwrap();
+    // A loopback port nothing listens on, as the first seed; the real nodes after it.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_addr = dead.local_addr().unwrap();
+    drop(dead);
+    let seeds: Vec<String> = cluster
+        .addrs()
+        .iter()
+        .map(|a| format!("node={a}"))
+        .collect();
+    let settings = RedisSettings {
+        url: format!("redis-cluster://{dead_addr}?{}", seeds.join("&")),
+        prefix: String::new(),
+    };
+    let redis = settings::connect_redis(&settings).await.unwrap();
+    let key = unique_name("gt_test_seed_");
+    let _: () = redis.set(&key, "x", None, None, false).await.unwrap();
+    let read: Option<String> = redis.get(&key).await.unwrap();
+    assert_eq!(read.as_deref(), Some("x"));
+    let _: i64 = redis.del(&key).await.unwrap();
+}
+
 /// A plain client of one node: it sees only that node's keys.
 async fn node(addr: &str) -> Client {
     let config = fred::prelude::Config::from_url(&format!("redis://{addr}")).unwrap();

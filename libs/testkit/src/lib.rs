@@ -10,6 +10,7 @@ mod nats;
 mod proxy;
 pub mod redis;
 mod redis_cluster;
+mod redis_node;
 mod s3;
 
 pub use mysql::TestDb;

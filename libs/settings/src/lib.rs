@@ -129,4 +129,15 @@ mod tests {
         let missing = load_from(Some(Path::new("/nonexistent/gt.toml")), HashMap::new());
         assert!(missing.is_err(), "a named config file must exist");
     }
+
+    #[test]
+    fn redis_is_one_server_or_a_cluster_and_nothing_else() {
+        let cluster = "redis-cluster://10.0.0.1:6379?node=10.0.0.2:6379&node=10.0.0.3:6379";
+        let settings = load_from(None, env(&[("GOPHERTOK__REDIS__URL", cluster)])).unwrap();
+        assert_eq!(settings.redis.url, cluster);
+        let err = load_from(None, env(&[("GOPHERTOK__REDIS__URL", "memcached://x:1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("redis.url"), "{err}");
+    }
 }

@@ -1,6 +1,8 @@
 //! Follow and comment hot state at scale: a celebrity's 100,000 followers and a video's
 //! 100,000 comments rebuilt whole (in chunks, never one script), exact after a rebuild.
 
+use testkit::RedisMode;
+
 use crate::{
     app::App,
     comments::{comment_count, list, post},
@@ -13,13 +15,13 @@ const CAP: usize = 1_000;
 
 /// An app whose calls may wait for a 100,000-row rebuild in a debug build (seconds: mostly
 /// decoding the rows); what is tested is that it is whole and right, not how fast it is.
-async fn patient_app() -> App {
-    App::start_with(|s| s.nats.request_timeout_ms = 60_000).await
+async fn patient_app(redis: RedisMode) -> App {
+    App::start_with_on(redis, |s| s.nats.request_timeout_ms = 60_000).await
 }
 
-#[tokio::test]
-async fn a_celebrity_with_a_hundred_thousand_followers_is_rebuilt_whole() {
-    let app = patient_app().await;
+on_both_redis_modes!(a_celebrity_with_a_hundred_thousand_followers_is_rebuilt_whole);
+async fn a_celebrity_with_a_hundred_thousand_followers_is_rebuilt_whole(redis: RedisMode) {
+    let app = patient_app(redis).await;
     let (star, token) = app.register("megastar", "secret1").await;
     // The fans are 10,000,000.. and fan i followed at time i; only the newest page of them
     // needs a profile for the list to show it.
@@ -49,9 +51,9 @@ async fn a_celebrity_with_a_hundred_thousand_followers_is_rebuilt_whole() {
     assert_eq!(seen["follower_count"], FANS + 1);
 }
 
-#[tokio::test]
-async fn a_video_with_a_hundred_thousand_comments_is_rebuilt_whole() {
-    let app = patient_app().await;
+on_both_redis_modes!(a_video_with_a_hundred_thousand_comments_is_rebuilt_whole);
+async fn a_video_with_a_hundred_thousand_comments_is_rebuilt_whole(redis: RedisMode) {
+    let app = patient_app(redis).await;
     let (author, token) = app.register("talkshow", "secret1").await;
     let video = 77_000_000;
     list_seed::videos(&app, author, &[video]).await;

@@ -20,11 +20,14 @@
 //!
 //! How the domains map onto it: likes — user group `{u<id>}` (set group: liked videos),
 //! video `{v<id>}` and author `{a<id>}` (count groups), one `Tail` keyed by all three;
-//! follows — follower `{o<id>}` and followee `{i<id>}` set groups; comments — one video
-//! group `{v<id>}` with its own script (per-comment sequence), `Tail` keyed by video.
+//! follows — two set groups per user under one tag `{u<id>}` (out side `o`/`os`, in side
+//! `i`/`is`: the friend list intersects them in one script), `Tail` keyed by (side, user);
+//! comments — one video group `{v<id>}` with its own script (per-comment sequence), `Tail`
+//! keyed by video.
 //!
 //! The items below the modules (`reflected_tail`, `apply_once_lua`, …) are the previous,
-//! global-record design, kept until every domain has moved off it.
+//! global-record design, kept until every domain has moved off it (relation and comment
+//! have; favorite is the last user).
 
 pub mod install;
 pub mod keys;

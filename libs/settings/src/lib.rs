@@ -142,4 +142,15 @@ mod tests {
         let ok = load_from(None, env(&[("GOPHERTOK__HOT__EMPTY_TTL_SECS", "5")])).unwrap();
         assert_eq!(ok.hot.empty_ttl_secs, 5);
     }
+
+    #[test]
+    fn redis_is_one_server_or_a_cluster_and_nothing_else() {
+        let cluster = "redis-cluster://10.0.0.1:6379?node=10.0.0.2:6379&node=10.0.0.3:6379";
+        let settings = load_from(None, env(&[("GOPHERTOK__REDIS__URL", cluster)])).unwrap();
+        assert_eq!(settings.redis.url, cluster);
+        let err = load_from(None, env(&[("GOPHERTOK__REDIS__URL", "memcached://x:1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("redis.url"), "{err}");
+    }
 }

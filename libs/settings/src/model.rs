@@ -48,6 +48,8 @@ pub struct MysqlSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RedisSettings {
+    /// `redis://host:port` for one Redis, or `redis-cluster://host:port?node=host:port&…`
+    /// for a Redis Cluster (the client learns the slot map from any reachable seed).
     pub url: String,
     /// Prefix of every key, so several deployments (or tests) can share one Redis.
     pub prefix: String,
@@ -189,8 +191,10 @@ impl Settings {
         if !self.mysql.url.starts_with("mysql://") && !self.mysql.url.starts_with("mariadb://") {
             return invalid("mysql.url must start with mysql://");
         }
-        if !self.redis.url.starts_with("redis://") {
-            return invalid("redis.url must start with redis://");
+        if !self.redis.url.starts_with("redis://")
+            && !self.redis.url.starts_with("redis-cluster://")
+        {
+            return invalid("redis.url must start with redis:// or redis-cluster://");
         }
         if !self.edge.public_base_url.starts_with("http://")
             && !self.edge.public_base_url.starts_with("https://")

@@ -1,5 +1,7 @@
 //! The comment domain's errors, and how each one is told to a client.
 
+use std::sync::Arc;
+
 use contract::ServiceError;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +24,11 @@ pub enum CommentError {
     Redis(#[from] fred::error::Error),
     #[error("stream: {0}")]
     Stream(String),
+    #[error(transparent)]
+    Hot(#[from] hotstate::HotError),
+    /// A rebuild shared by several requests failed; each of them is told why.
+    #[error(transparent)]
+    Shared(Arc<CommentError>),
     /// The hot state was rebuilt and gone again before it could be read: an empty list
     /// would be a wrong answer presented as a right one, so the client is told to retry.
     #[error("comments are unavailable right now")]
@@ -41,9 +48,28 @@ impl From<CommentError> for ServiceError {
                 ServiceError::unavailable("comments cannot be recorded right now")
             }
             CommentError::HotStateLost => ServiceError::unavailable(err.to_string()),
-            CommentError::Database(_) | CommentError::Redis(_) => {
-                ServiceError::internal(err.to_string())
+            CommentError::Hot(hotstate::HotError::Redis(_))
+            | CommentError::Database(_)
+            | CommentError::Redis(_) => ServiceError::internal(err.to_string()),
+            // The tail cannot vouch for the unpersisted events: try again soon.
+            CommentError::Hot(_) => {
+                ServiceError::unavailable(CommentError::HotStateLost.to_string())
             }
+            CommentError::Shared(shared) => match Arc::try_unwrap(shared) {
+                Ok(err) => err.into(),
+                // A rebuild fails only on the stores or the tail, as told above.
+                Err(shared)
+                    if matches!(
+                        *shared,
+                        CommentError::Hot(
+                            hotstate::HotError::Behind(_) | hotstate::HotError::JetStream(_)
+                        )
+                    ) =>
+                {
+                    ServiceError::unavailable(CommentError::HotStateLost.to_string())
+                }
+                Err(shared) => ServiceError::internal(shared.to_string()),
+            },
         }
     }
 }

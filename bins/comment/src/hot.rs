@@ -1,17 +1,23 @@
-//! Hot state in Redis, per video, updated before each reply (read-your-writes):
-//! - `cm:z:<video>` sorted set of live comment ids by creation time, plus a `_` marker
-//!   (score 0) that says "loaded";
-//! - `cm:b:<video>` hash id → the comment as JSON;
-//! - `cm:s:<video>` hash id → stream sequence of the last applied event.
+//! Hot state in Redis, per video, updated before each reply (read-your-writes), in one
+//! hash-tagged group per video (`cm:{v<id>}:…`, one cluster slot):
+//! - `…:z` sorted set of live comment ids by creation time, plus a `_` marker (score 0)
+//!   that says "loaded";
+//! - `…:b` hash id → the comment as JSON;
+//! - `…:s` hash id → stream sequence of the last applied event.
 //!
 //! All three keys of a video are written together, by one Lua script per event that applies
 //! it only if it is newer than the comment's last one; the count is the set's size, so no
-//! separate counter can drift. A missing video is rebuilt from MySQL plus the stream.
+//! separate counter can drift. A missing video is rebuilt from MySQL plus the stream's tail,
+//! in chunks (`rebuild.rs`); a video with no comments is a short-lived negative entry until
+//! its first comment.
 
 use contract::comment::{CommentEvent, CommentInfo};
-use fred::prelude::{Client, LuaInterface};
+use fred::prelude::Client;
+use hotstate::{Group, Script, Staged};
 
-const APPLY: &str = r"
+static APPLY: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
+    Script::new(
+        r"
 for i = 1, 3 do if redis.call('exists', KEYS[i]) == 0 then return -1 end end
 local last = tonumber(redis.call('hget', KEYS[3], ARGV[1]) or '0')
 if tonumber(ARGV[2]) <= last then return 0 end
@@ -23,47 +29,33 @@ else
   redis.call('zadd', KEYS[1], ARGV[4], ARGV[1])
   redis.call('hset', KEYS[2], ARGV[1], ARGV[5])
 end
-return 1";
-
-/// ARGV: repeated (id, seq, deleted, created_ms, json).
-const LOAD: &str = r"
-if redis.call('exists', KEYS[1]) == 1 and redis.call('exists', KEYS[2]) == 1
-   and redis.call('exists', KEYS[3]) == 1 then return 0 end
-redis.call('del', KEYS[1], KEYS[2], KEYS[3])
-redis.call('zadd', KEYS[1], 0, '_')
-redis.call('hset', KEYS[2], '_', '')
-redis.call('hset', KEYS[3], '_', 0)
-for i = 1, #ARGV, 5 do
-  redis.call('hset', KEYS[3], ARGV[i], ARGV[i + 1])
-  if ARGV[i + 2] == '0' then
-    redis.call('zadd', KEYS[1], ARGV[i + 3], ARGV[i])
-    redis.call('hset', KEYS[2], ARGV[i], ARGV[i + 4])
-  end
-end
-return 1";
+for i = 1, 3 do redis.call('persist', KEYS[i]) end
+return 1",
+    )
+});
 
 /// {'missing'} or {'ok', json of each live comment, newest first (at most ARGV[1])}.
-const LIST: &str = r"
+static LIST: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
+    Script::new(
+        r"
 if redis.call('exists', KEYS[1]) == 0 or redis.call('exists', KEYS[2]) == 0 then return {'missing'} end
 local ids = redis.call('zrevrangebyscore', KEYS[1], '+inf', '(0', 'LIMIT', 0, tonumber(ARGV[1]))
 local out = {'ok'}
 for _, id in ipairs(ids) do out[#out + 1] = redis.call('hget', KEYS[2], id) end
-return out";
-
-/// -1 per video not loaded, else its number of live comments.
-const COUNTS: &str = r"
-local out = {}
-for i, key in ipairs(KEYS) do
-  if redis.call('exists', key) == 1 then out[i] = redis.call('zcard', key) - 1 else out[i] = -1 end
-end
-return out";
+return out",
+    )
+});
 
 /// {'missing'}, {'none'} or {'ok', json}.
-const GET: &str = r"
+static GET: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
+    Script::new(
+        r"
 if redis.call('exists', KEYS[1]) == 0 then return {'missing'} end
 local body = redis.call('hget', KEYS[1], ARGV[1])
 if not body then return {'none'} end
-return {'ok', body}";
+return {'ok', body}",
+    )
+});
 
 pub type RedisResult<T> = Result<T, fred::error::Error>;
 
@@ -87,11 +79,43 @@ impl Hot {
         }
     }
 
-    fn keys(&self, video: i64) -> Vec<String> {
-        ["z", "b", "s"]
-            .iter()
-            .map(|kind| format!("{}cm:{kind}:{video}", self.prefix))
-            .collect()
+    pub fn redis(&self) -> &Client {
+        &self.redis
+    }
+
+    /// The video's ids, bodies and sequences: one hash tag, one slot.
+    pub fn keys(&self, video: i64) -> [String; 3] {
+        let group = Group::new(&self.prefix, "cm", "v", video);
+        ["z", "b", "s"].map(|part| group.key(part))
+    }
+
+    /// Installs a rebuilt video (its latest event per comment) unless someone did first; a
+    /// video with no comments at all is a negative entry that expires.
+    pub async fn install(
+        &self,
+        settings: &settings::HotSettings,
+        video: i64,
+        latest: &[(u64, CommentEvent)],
+    ) -> RedisResult<()> {
+        let mut ids = vec![(0.0, "_".to_owned())];
+        let mut bodies = vec![("_".to_owned(), String::new())];
+        let mut seqs = vec![("_".to_owned(), "0".to_owned())];
+        for (seq, event) in latest {
+            let id = event.comment_id.to_string();
+            seqs.push((id.clone(), seq.to_string()));
+            if !event.deleted {
+                ids.push((event.created_ms.max(1) as f64, id.clone()));
+                bodies.push((id, body(event)));
+            }
+        }
+        let [z, b, s] = self.keys(video);
+        let group = vec![
+            Staged::Zset(z, ids),
+            Staged::Hash(b, bodies),
+            Staged::Hash(s, seqs),
+        ];
+        hotstate::install(&self.redis, settings, group, latest.is_empty()).await?;
+        Ok(())
     }
 
     pub async fn apply(&self, seq: u64, event: &CommentEvent) -> RedisResult<Loaded<()>> {
@@ -102,9 +126,8 @@ impl Hot {
             event.created_ms.max(1).to_string(),
             body(event),
         ];
-        let result: i64 = self
-            .redis
-            .eval(APPLY, self.keys(event.video_id), args)
+        let result: i64 = APPLY
+            .run(&self.redis, self.keys(event.video_id).to_vec(), args)
             .await?;
         Ok(if result < 0 {
             Loaded::NotLoaded
@@ -113,23 +136,9 @@ impl Hot {
         })
     }
 
-    /// Installs a rebuilt video (its latest event per comment) unless someone did first.
-    pub async fn load(&self, video: i64, latest: &[(u64, CommentEvent)]) -> RedisResult<()> {
-        let mut args = Vec::with_capacity(latest.len() * 5);
-        for (seq, event) in latest {
-            args.push(event.comment_id.to_string());
-            args.push(seq.to_string());
-            args.push(if event.deleted { "1" } else { "0" }.to_owned());
-            args.push(event.created_ms.max(1).to_string());
-            args.push(body(event));
-        }
-        let _: i64 = self.redis.eval(LOAD, self.keys(video), args).await?;
-        Ok(())
-    }
-
     pub async fn list(&self, video: i64, limit: usize) -> RedisResult<Loaded<Vec<CommentInfo>>> {
         let keys = self.keys(video)[..2].to_vec();
-        let values: Vec<String> = self.redis.eval(LIST, keys, vec![limit.to_string()]).await?;
+        let values: Vec<String> = LIST.run(&self.redis, keys, vec![limit.to_string()]).await?;
         if values.first().map(String::as_str) != Some("ok") {
             return Ok(Loaded::NotLoaded);
         }
@@ -141,24 +150,21 @@ impl Hot {
         ))
     }
 
+    /// Live comments per video, one round trip; `None` where not loaded. The ids set has
+    /// the shape of a `hotstate` set group (a marker, then members), so it is counted as one.
     pub async fn counts(&self, videos: &[i64]) -> RedisResult<Vec<Option<i64>>> {
-        if videos.is_empty() {
-            return Ok(Vec::new());
-        }
-        let keys: Vec<String> = videos
+        let sets = videos
             .iter()
-            .map(|v| self.keys(*v).swap_remove(0))
+            .map(|video| self.keys(*video)[0].clone())
             .collect();
-        let values: Vec<i64> = self.redis.eval(COUNTS, keys, Vec::<String>::new()).await?;
-        Ok(values.into_iter().map(|v| (v >= 0).then_some(v)).collect())
+        hotstate::pairs::set_sizes(&self.redis, sets).await
     }
 
     /// A live comment of `video`, `None` if there is none with this id.
     pub async fn get(&self, video: i64, comment: i64) -> RedisResult<Loaded<Option<CommentInfo>>> {
-        let key = self.keys(video).swap_remove(1);
-        let values: Vec<String> = self
-            .redis
-            .eval(GET, vec![key], vec![comment.to_string()])
+        let [_, key, _] = self.keys(video);
+        let values: Vec<String> = GET
+            .run(&self.redis, vec![key], vec![comment.to_string()])
             .await?;
         Ok(match values.first().map(String::as_str) {
             Some("ok") => Loaded::Yes(
@@ -186,6 +192,15 @@ fn body(event: &CommentEvent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_key_of_a_video_shares_one_slot() {
+        let hot = Hot::new(Client::default(), "gt:");
+        let keys = hot.keys(7);
+        assert_eq!(keys, ["gt:cm:{v7}:z", "gt:cm:{v7}:b", "gt:cm:{v7}:s"]);
+        let slots = keys.map(|key| hotstate::keys::slot(&key));
+        assert!(slots.iter().all(|slot| *slot == slots[0]), "{slots:?}");
+    }
 
     #[test]
     fn the_stored_body_is_the_comment_a_list_shows() {

@@ -13,8 +13,9 @@ use std::{sync::Arc, time::Duration};
 
 use async_nats::jetstream;
 use contract::comment::{
-    CommentCounts, DeleteComment, ListComments, PERSIST_CONSUMER, PostComment, STREAM,
+    CommentCounts, CommentEvent, DeleteComment, ListComments, PERSIST_CONSUMER, PostComment, STREAM,
 };
+use hotstate::{Rebuilds, Tail, TailSpec};
 use ids::{NodeLease, Snowflake};
 use mesh::{
     Caller, Router, ServiceSpec, Worker,
@@ -24,7 +25,7 @@ use settings::Settings;
 use sqlx::MySqlPool;
 use wordfilter::WordFilter;
 
-use crate::{hot::Hot, persist::Persist};
+use crate::{error::CommentError, hot::Hot, persist::Persist};
 
 pub const STREAM_FILE: &str = include_str!("../../../nats/streams/COMMENTS.json");
 pub const CONSUMER_FILE: &str = include_str!("../../../nats/consumers/comment-persist.json");
@@ -32,6 +33,10 @@ pub const CONSUMER_FILE: &str = include_str!("../../../nats/consumers/comment-pe
 pub struct State {
     pub db: MySqlPool,
     pub hot: Hot,
+    pub hot_settings: settings::HotSettings,
+    /// The COMMENTS stream's unpersisted events, indexed by video.
+    pub tail: Tail<CommentEvent, i64>,
+    pub rebuilds: Rebuilds<i64, CommentError>,
     pub js: jetstream::Context,
     pub caller: Caller,
     pub ids: Snowflake,
@@ -74,9 +79,17 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
     mesh::streams::ensure_persisted(&js, STREAM_FILE, CONSUMER_FILE, &settings.persist).await?;
     let lease_ttl = Duration::from_secs(settings.user.node_lease_secs);
     let lease = NodeLease::acquire(redis.clone(), &settings.redis.prefix, lease_ttl).await?;
+    let tail_spec = TailSpec {
+        stream: STREAM,
+        persist_consumer: PERSIST_CONSUMER,
+        keys: rebuild::video_of,
+    };
     let state = Arc::new(State {
         db: db.clone(),
         hot: Hot::new(redis, &settings.redis.prefix),
+        hot_settings: settings.hot.clone(),
+        tail: Tail::start(js.clone(), tail_spec, &settings.hot).await?,
+        rebuilds: Rebuilds::new(&settings.hot),
         js: js.clone(),
         caller: Caller::new(nats.clone(), settings.request_timeout()),
         ids: Snowflake::new(lease),

@@ -1,49 +1,67 @@
-//! Rebuilding a video's lost hot state: the stored comments plus the events the consumer
-//! has not persisted yet, newest event per comment winning — the rule MySQL applies.
+//! Rebuilding lost video hot state: the stored comments plus the stream's unpersisted events
+//! of each video from this instance's in-memory tail, newest event per comment winning (the
+//! rule the consumer applies to MySQL), installed in chunks. A video with no comments is a
+//! negative entry that expires.
+//!
+//! Concurrent misses of one video share one rebuild; a batch of misses (the counts of a
+//! feed page) is one MySQL query, within the rebuild bulkhead.
 
-use std::collections::{HashMap, HashSet};
+use std::{collections::HashMap, sync::Arc};
 
-use contract::comment::{CommentEvent, PERSIST_CONSUMER, STREAM};
+use contract::comment::CommentEvent;
 
 use crate::{State, error::CommentError, store};
 
-pub async fn videos(state: &State, videos: &[i64]) -> Result<(), CommentError> {
-    let wanted: HashSet<i64> = videos.iter().copied().collect();
-    let filter = match videos {
-        [one] => format!("evt.comment.{one}.*"),
-        _ => "evt.comment.>".to_owned(),
-    };
-    let tail = mesh::streams::unpersisted(&state.js, STREAM, PERSIST_CONSUMER, &filter).await?;
-    let events = tail
-        .events
-        .into_iter()
-        .filter_map(|stored| {
-            Some((
-                stored.seq,
-                serde_json::from_slice::<CommentEvent>(&stored.payload).ok()?,
-            ))
-        })
-        .filter(|(_, event)| wanted.contains(&event.video_id));
-    let stored = store::latest(&state.db, videos).await?;
-    let mut latest: HashMap<i64, (u64, CommentEvent)> = HashMap::new();
-    for (seq, event) in stored.into_iter().chain(events) {
-        match latest.get(&event.comment_id) {
+/// The video an event belongs to (the tail's index).
+pub fn video_of(event: &CommentEvent) -> Vec<i64> {
+    vec![event.video_id]
+}
+
+/// Rebuilds one video, e.g. after a write found it missing.
+pub async fn video(state: &Arc<State>, video: i64) -> Result<(), CommentError> {
+    videos(state, &[video]).await
+}
+
+/// Rebuilds `lost` (shared with rebuilds of the same videos already under way).
+pub async fn videos(state: &Arc<State>, lost: &[i64]) -> Result<(), CommentError> {
+    let owned = Arc::clone(state);
+    state
+        .rebuilds
+        .run(lost, move |fresh| async move { build(&owned, fresh).await })
+        .await
+        .map_err(CommentError::Shared)
+}
+
+async fn build(state: &State, videos: Vec<i64>) -> Result<(), CommentError> {
+    // The order `hotstate::tail` prescribes: pin, read MySQL, then the tail's events.
+    let pin = state.tail.pin()?;
+    let stored = store::latest(&state.db, &videos).await?;
+    let events = pin.events(&videos).await?;
+    drop(pin);
+    let mut latest: HashMap<i64, HashMap<i64, (u64, CommentEvent)>> = videos
+        .iter()
+        .map(|video| (*video, HashMap::new()))
+        .collect();
+    let unpersisted = events
+        .into_values()
+        .flatten()
+        .map(|(seq, event)| (seq, CommentEvent::clone(&event)));
+    for (seq, event) in stored.into_iter().chain(unpersisted) {
+        let comments = latest.entry(event.video_id).or_default();
+        match comments.get(&event.comment_id) {
             Some((known, _)) if *known >= seq => {}
             _ => {
-                latest.insert(event.comment_id, (seq, event));
+                comments.insert(event.comment_id, (seq, event));
             }
         }
     }
-    let mut by_video: HashMap<i64, Vec<(u64, CommentEvent)>> =
-        videos.iter().map(|v| (*v, Vec::new())).collect();
-    for (seq, event) in latest.into_values() {
-        by_video
-            .entry(event.video_id)
-            .or_default()
-            .push((seq, event));
-    }
-    for (video, latest) in by_video {
-        state.hot.load(video, &latest).await?;
-    }
+    let installs = latest.into_iter().map(|(video, comments)| async move {
+        let comments: Vec<(u64, CommentEvent)> = comments.into_values().collect();
+        state
+            .hot
+            .install(&state.hot_settings, video, &comments)
+            .await
+    });
+    futures::future::try_join_all(installs).await?;
     Ok(())
 }

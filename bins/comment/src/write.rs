@@ -1,5 +1,8 @@
-//! The write path both actions share: load the video's hot state before the event exists,
-//! store the event in the COMMENTS stream (the acknowledgement), apply it to the hot state.
+//! The write path both actions share: store the event in the COMMENTS stream (the
+//! acknowledgement), then apply it to the hot state, rebuilding the video's state (with this
+//! event in it) if Redis lost it.
+
+use std::sync::Arc;
 
 use contract::{
     comment::{CommentEvent, event_subject},
@@ -28,16 +31,8 @@ pub async fn check_video(state: &State, video_id: i64) -> Result<(), CommentErro
         .ok_or(CommentError::NoSuchVideo)
 }
 
-/// Loads the video's hot state if it is missing.
-pub async fn ensure_loaded(state: &State, video_id: i64) -> Result<(), CommentError> {
-    if matches!(state.hot.counts(&[video_id]).await?.first(), Some(Some(_))) {
-        return Ok(());
-    }
-    rebuild::videos(state, &[video_id]).await
-}
-
 /// Stores `event`, then applies it to the hot state (rebuilding it if Redis lost it).
-pub async fn record(state: &State, event: &CommentEvent) -> Result<u64, CommentError> {
+pub async fn record(state: &Arc<State>, event: &CommentEvent) -> Result<u64, CommentError> {
     let subject = event_subject(event.video_id, event.comment_id);
     let seq = mesh::events::publish(&state.js, subject, event)
         .await
@@ -46,7 +41,7 @@ pub async fn record(state: &State, event: &CommentEvent) -> Result<u64, CommentE
         if let Loaded::Yes(()) = state.hot.apply(seq, event).await? {
             return Ok(seq);
         }
-        rebuild::videos(state, &[event.video_id]).await?;
+        rebuild::video(state, event.video_id).await?;
     }
     Err(CommentError::Stream("hot state keeps disappearing".into()))
 }

@@ -1,6 +1,7 @@
 //! The favorite domain's errors, and how each one is told to a client.
 
 use contract::ServiceError;
+use hotstate::HotError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FavoriteError {
@@ -16,21 +17,37 @@ pub enum FavoriteError {
     Redis(#[from] fred::error::Error),
     #[error("stream: {0}")]
     Stream(String),
+    #[error("hot state: {0}")]
+    Hot(#[from] hotstate::HotError),
+    /// A rebuild shared with other requests failed.
+    #[error("rebuild: {0}")]
+    Rebuild(std::sync::Arc<FavoriteError>),
 }
 
 impl From<FavoriteError> for ServiceError {
     fn from(err: FavoriteError) -> Self {
         match err {
             FavoriteError::Invalid(message) => ServiceError::bad_request(message),
-            FavoriteError::NoSuchVideo => ServiceError::not_found(err.to_string()),
             FavoriteError::Video(call) => call.into(),
-            FavoriteError::Stream(_) => {
-                ServiceError::unavailable("likes cannot be recorded right now")
-            }
-            FavoriteError::Database(_) | FavoriteError::Redis(_) => {
-                ServiceError::internal(err.to_string())
-            }
+            other => service_error(&other),
         }
+    }
+}
+
+/// By reference, so a rebuild's error shared by several requests maps the same for each.
+fn service_error(err: &FavoriteError) -> ServiceError {
+    match err {
+        FavoriteError::Invalid(message) => ServiceError::bad_request(message.clone()),
+        FavoriteError::NoSuchVideo => ServiceError::not_found(err.to_string()),
+        FavoriteError::Video(_) => ServiceError::unavailable("the video service is unavailable"),
+        FavoriteError::Stream(_) => ServiceError::unavailable("likes cannot be recorded right now"),
+        FavoriteError::Hot(HotError::Behind(_) | HotError::JetStream(_)) => {
+            ServiceError::unavailable("likes cannot be served right now")
+        }
+        FavoriteError::Rebuild(inner) => service_error(inner),
+        FavoriteError::Database(_)
+        | FavoriteError::Redis(_)
+        | FavoriteError::Hot(HotError::Redis(_)) => ServiceError::internal(err.to_string()),
     }
 }
 

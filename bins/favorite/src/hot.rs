@@ -1,112 +1,63 @@
-//! Hot state in Redis, updated before each reply so the next read shows the write:
-//! - `fav:u:<user>`  sorted set of liked videos by like time, plus a `_` marker (score 0)
-//!   that says "loaded" (an empty set and a lost one look the same otherwise);
-//! - `fav:s:<user>`  hash video → stream sequence of the last applied event, plus `_`;
-//! - `fav:v:<video>` and `fav:a:<author>`: like counts of a video and of an author's videos.
+//! Hot state in Redis, updated before each reply so the next read shows the write. Three
+//! key groups per like, each in its own hash slot (see `hotstate`):
+//! - user `fav:{u<user>}:set` (liked videos by like time) + `fav:{u<user>}:seq` (video →
+//!   ±sequence of the pair's last event): the liked list, the liked count, "did I like it";
+//! - video `fav:{v<video>}:p` and author `fav:{a<author>}:p`: `_n` (the like count) plus
+//!   user (or `user:video`) → ±sequence.
 //!
-//! - `fav:applied` the stream sequences of unpersisted events already reflected here.
-//!
-//! Every update is one Lua script (atomic) that applies an event once (`fav:applied`) and
-//! only if it is newer than the pair's last one, so concurrent and repeated requests agree
-//! with MySQL. A missing key is never guessed: the caller rebuilds it (`rebuild.rs`) from
-//! MySQL plus the unpersisted events this state already reflects — the others are applied
-//! by their own requests, once the key is back.
+//! A like is one pipeline of three scripts, one per group; each applies the event only if
+//! it is newer than the pair's last one there, so the groups agree with MySQL whatever the
+//! order, repetition or loss of any one of them. A missing group is never guessed: the
+//! caller rebuilds it (`rebuild.rs`) and applies again.
 
 use contract::favorite::FavoriteEvent;
-use fred::prelude::{Client, LuaInterface};
+use fred::prelude::Client;
+use hotstate::{Group, pairs};
+use mesh::batch::Versioned;
 
 use crate::state::PairState;
 
-/// The update script: all keys present, the event not applied yet (see `hotstate`), then
-/// the newer-sequence-wins update.
-static APPLY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let exists = "for i = 1, 5 do if redis.call('exists', KEYS[i]) == 0 then return -1 end end\n";
-    let update = r"
-local last = tonumber(redis.call('hget', KEYS[2], ARGV[1]) or '0')
-if tonumber(ARGV[4]) <= last then return 0 end
-redis.call('hset', KEYS[2], ARGV[1], ARGV[4])
-local changed
-if ARGV[2] == '1' then
-  changed = redis.call('zadd', KEYS[1], ARGV[3], ARGV[1])
-else
-  changed = redis.call('zrem', KEYS[1], ARGV[1])
-end
-if changed == 1 then
-  local delta = (ARGV[2] == '1') and 1 or -1
-  redis.call('incrby', KEYS[3], delta)
-  redis.call('incrby', KEYS[4], delta)
-end
-return 1";
-    format!("{exists}{}{update}", hotstate::apply_once_lua(5, 4))
-});
+pub type RedisResult<T> = Result<T, fred::error::Error>;
 
-const LOAD_USER: &str = r"
-if redis.call('exists', KEYS[1]) == 1 and redis.call('exists', KEYS[2]) == 1 then return 0 end
-redis.call('del', KEYS[1], KEYS[2])
-redis.call('zadd', KEYS[1], 0, '_')
-redis.call('hset', KEYS[2], '_', 0)
-for i = 1, #ARGV, 4 do
-  redis.call('hset', KEYS[2], ARGV[i], ARGV[i + 3])
-  if ARGV[i + 1] == '1' then redis.call('zadd', KEYS[1], ARGV[i + 2], ARGV[i]) end
-end
-return 1";
+/// The key groups a like touches (what the tail indexes events under, too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FavKey {
+    User(i64),
+    Video(i64),
+    Author(i64),
+}
 
-const LOAD_COUNTS: &str = r"
-for i, key in ipairs(KEYS) do redis.call('set', key, ARGV[i], 'NX') end
-return 1";
+/// The groups `event` belongs to.
+pub fn keys_of(event: &FavoriteEvent) -> Vec<FavKey> {
+    vec![
+        FavKey::User(event.user_id),
+        FavKey::Video(event.video_id),
+        FavKey::Author(event.author_id),
+    ]
+}
 
-/// 1 per key that exists (a user counts only with both of its keys), else 0.
-const LOADED: &str = r"
-local out = {}
-for i, key in ipairs(KEYS) do out[i] = redis.call('exists', key) end
-return out";
+/// The member a pair is stored under in `key`'s group.
+pub fn member(key: FavKey, user: i64, video: i64) -> String {
+    match key {
+        FavKey::User(_) => video.to_string(),
+        FavKey::Video(_) => user.to_string(),
+        FavKey::Author(_) => format!("{user}:{video}"),
+    }
+}
 
-/// -1 for a missing key, else the number.
-const READ_COUNTS: &str = r"
-local out = {}
-for i, key in ipairs(KEYS) do
-  local v = redis.call('get', key)
-  out[i] = v and tonumber(v) or -1
-end
-return out";
-
-/// -1 per missing user set, else how many videos the user liked.
-const READ_USER_COUNTS: &str = r"
-local out = {}
-for i, key in ipairs(KEYS) do
-  if redis.call('exists', key) == 1 then out[i] = redis.call('zcard', key) - 1 else out[i] = -1 end
-end
-return out";
-
-/// {-1} when the set is missing, else 1/0 per asked video.
-const READ_LIKED: &str = r"
-if redis.call('exists', KEYS[1]) == 0 then return {-1} end
-local out = {}
-for i, v in ipairs(ARGV) do out[i] = redis.call('zscore', KEYS[1], v) and 1 or 0 end
-return out";
-
-/// {'missing'} or {'ok', the newest 1000 video ids, newest first}
-const READ_LIST: &str = r"
-if redis.call('exists', KEYS[1]) == 0 then return {'missing'} end
-local ids = redis.call('zrevrangebyscore', KEYS[1], '+inf', '(0', 'LIMIT', 0, 1000)
-table.insert(ids, 1, 'ok')
-return ids";
+pub fn versioned(pair: &PairState) -> Versioned {
+    Versioned {
+        on: pair.liked,
+        seq: pair.seq,
+        at_ms: pair.liked_ms,
+    }
+}
 
 #[derive(Clone)]
 pub struct Hot {
     redis: Client,
     prefix: String,
 }
-
-/// What applying an event did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Applied {
-    Done,
-    /// A key was missing: rebuild, then apply again.
-    NotLoaded,
-}
-
-pub type RedisResult<T> = Result<T, fred::error::Error>;
 
 impl Hot {
     pub fn new(redis: Client, prefix: &str) -> Self {
@@ -116,136 +67,124 @@ impl Hot {
         }
     }
 
-    pub fn user_set(&self, user: i64) -> String {
-        format!("{}fav:u:{user}", self.prefix)
-    }
-    fn user_seqs(&self, user: i64) -> String {
-        format!("{}fav:s:{user}", self.prefix)
-    }
-    pub fn video_count(&self, video: i64) -> String {
-        format!("{}fav:v:{video}", self.prefix)
-    }
-    pub fn author_count(&self, author: i64) -> String {
-        format!("{}fav:a:{author}", self.prefix)
-    }
-    pub fn applied(&self) -> String {
-        hotstate::applied_key(&self.prefix, "fav")
-    }
-
-    /// Whether the user's, the video's and the author's hot state are all present, and
-    /// whether the applied-events record is.
-    pub async fn loaded(&self, user: i64, video: i64, author: i64) -> RedisResult<[bool; 4]> {
-        let keys = vec![
-            self.user_set(user),
-            self.user_seqs(user),
-            self.video_count(video),
-            self.author_count(author),
-            self.applied(),
-        ];
-        let flags: Vec<i64> = self.redis.eval(LOADED, keys, Vec::<String>::new()).await?;
-        let has = |i: usize| flags.get(i) == Some(&1);
-        Ok([has(0) && has(1), has(2), has(3), has(4)])
-    }
-
     pub fn redis(&self) -> &Client {
         &self.redis
     }
 
-    pub async fn apply(&self, seq: u64, event: &FavoriteEvent) -> RedisResult<Applied> {
-        let keys = vec![
-            self.user_set(event.user_id),
-            self.user_seqs(event.user_id),
-            self.video_count(event.video_id),
-            self.author_count(event.author_id),
-            self.applied(),
-        ];
-        let args = vec![
-            event.video_id.to_string(),
-            if event.liked { "1" } else { "0" }.to_owned(),
-            event.at_ms.to_string(),
-            seq.to_string(),
-        ];
-        let result: i64 = self.redis.eval(APPLY.as_str(), keys, args).await?;
-        Ok(if result < 0 {
-            Applied::NotLoaded
-        } else {
-            Applied::Done
-        })
+    fn group(&self, key: FavKey) -> Group {
+        let (tag, id) = match key {
+            FavKey::User(id) => ("u", id),
+            FavKey::Video(id) => ("v", id),
+            FavKey::Author(id) => ("a", id),
+        };
+        Group::new(&self.prefix, "fav", tag, id)
     }
 
-    /// Installs a rebuilt user unless someone else did first.
-    pub async fn load_user(&self, user: i64, pairs: &[(i64, PairState)]) -> RedisResult<()> {
-        let mut args = Vec::with_capacity(pairs.len() * 4);
-        for (video, state) in pairs {
-            args.push(video.to_string());
-            args.push(if state.liked { "1" } else { "0" }.to_owned());
-            args.push(state.liked_ms.max(1).to_string());
-            args.push(state.seq.to_string());
+    /// The keys of `key`'s group: [set, seqs] for a user, [pairs] for a video or author.
+    pub fn keys(&self, key: FavKey) -> Vec<String> {
+        let group = self.group(key);
+        match key {
+            FavKey::User(_) => vec![group.key("set"), group.key("seq")],
+            FavKey::Video(_) | FavKey::Author(_) => vec![group.key("p")],
         }
-        let keys = vec![self.user_set(user), self.user_seqs(user)];
-        let _: i64 = self.redis.eval(LOAD_USER, keys, args).await?;
-        Ok(())
     }
 
-    /// Installs rebuilt counts under `keys` unless present.
-    pub async fn load_counts(&self, keys: Vec<String>, counts: Vec<i64>) -> RedisResult<()> {
-        if keys.is_empty() {
-            return Ok(());
-        }
-        let args: Vec<String> = counts.iter().map(i64::to_string).collect();
-        let _: i64 = self.redis.eval(LOAD_COUNTS, keys, args).await?;
-        Ok(())
+    fn set(&self, user: i64) -> String {
+        self.group(FavKey::User(user)).key("set")
     }
 
-    /// Counts under `keys`; `None` where a key is missing.
-    pub async fn counts(&self, keys: Vec<String>) -> RedisResult<Vec<Option<i64>>> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let values: Vec<i64> = self
-            .redis
-            .eval(READ_COUNTS, keys, Vec::<String>::new())
-            .await?;
-        Ok(values.into_iter().map(|v| (v >= 0).then_some(v)).collect())
+    fn count_key(&self, key: FavKey) -> String {
+        self.group(key).key("p")
+    }
+
+    /// Applies `event` to its three groups in one pipeline; the groups that were missing.
+    pub async fn apply(&self, seq: u64, event: &FavoriteEvent) -> RedisResult<Vec<FavKey>> {
+        let state = Versioned {
+            on: event.liked,
+            seq,
+            at_ms: event.at_ms,
+        };
+        let groups = keys_of(event);
+        let calls: Vec<hotstate::Call> = groups
+            .iter()
+            .map(|key| {
+                let member = member(*key, event.user_id, event.video_id);
+                match key {
+                    FavKey::User(user) => {
+                        let [set, seqs] = [self.set(*user), self.keys(*key).swap_remove(1)];
+                        pairs::set_call(set, seqs, member, &state)
+                    }
+                    _ => pairs::count_call(self.count_key(*key), member, &state),
+                }
+            })
+            .collect();
+        let loaded = pairs::apply_all(&self.redis, &calls).await?;
+        Ok(groups
+            .into_iter()
+            .zip(loaded)
+            .filter(|(_, loaded)| !loaded)
+            .map(|(key, _)| key)
+            .collect())
+    }
+
+    /// Like counts of `keys` (videos or authors); `None` where not loaded.
+    pub async fn counts(&self, keys: &[FavKey]) -> RedisResult<Vec<Option<i64>>> {
+        let hashes = keys.iter().map(|key| self.count_key(*key)).collect();
+        pairs::counts(&self.redis, hashes).await
     }
 
     /// How many videos each user liked; `None` where the user is not loaded.
     pub async fn liked_counts(&self, users: &[i64]) -> RedisResult<Vec<Option<i64>>> {
-        if users.is_empty() {
-            return Ok(Vec::new());
-        }
-        let keys: Vec<String> = users.iter().map(|u| self.user_set(*u)).collect();
-        let values: Vec<i64> = self
-            .redis
-            .eval(READ_USER_COUNTS, keys, Vec::<String>::new())
-            .await?;
-        Ok(values.into_iter().map(|v| (v >= 0).then_some(v)).collect())
+        let sets = users.iter().map(|user| self.set(*user)).collect();
+        pairs::set_sizes(&self.redis, sets).await
     }
 
     /// Whether `user` liked each of `videos`; `None` when the user is not loaded.
     pub async fn liked(&self, user: i64, videos: &[i64]) -> RedisResult<Option<Vec<bool>>> {
-        let args: Vec<String> = videos.iter().map(i64::to_string).collect();
-        let values: Vec<i64> = self
-            .redis
-            .eval(READ_LIKED, vec![self.user_set(user)], args)
-            .await?;
-        if values.first() == Some(&-1) {
-            return Ok(None);
-        }
-        Ok(Some(values.into_iter().map(|v| v == 1).collect()))
+        let members = videos.iter().map(i64::to_string).collect();
+        pairs::members(&self.redis, self.set(user), members).await
     }
 
-    /// The user's liked videos, newest like first; `None` when not loaded.
+    /// The user's newest 1000 liked videos, newest first; `None` when not loaded.
     pub async fn list(&self, user: i64) -> RedisResult<Option<Vec<i64>>> {
-        let values: Vec<String> = self
-            .redis
-            .eval(READ_LIST, vec![self.user_set(user)], Vec::<String>::new())
-            .await?;
-        if values.first().map(String::as_str) != Some("ok") {
-            return Ok(None);
+        let ids = pairs::newest(&self.redis, self.set(user), 1000).await?;
+        Ok(ids.map(|ids| ids.iter().filter_map(|id| id.parse().ok()).collect()))
+    }
+
+    /// The staged keys of `key`'s group rebuilt from `pairs` (member → latest state).
+    pub fn stage(&self, key: FavKey, pairs: &[(String, Versioned)]) -> Vec<hotstate::Staged> {
+        let mut keys = self.keys(key);
+        match key {
+            FavKey::User(_) => {
+                let seqs = keys.swap_remove(1);
+                pairs::stage_set(keys.swap_remove(0), seqs, pairs)
+            }
+            _ => vec![pairs::stage_count(keys.swap_remove(0), pairs)],
         }
-        Ok(Some(
-            values[1..].iter().filter_map(|v| v.parse().ok()).collect(),
-        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_of_a_group_is_in_one_slot_and_groups_differ() {
+        let hot = Hot::new(Client::default(), "t:");
+        assert_eq!(
+            hot.keys(FavKey::User(5)),
+            ["t:fav:{u5}:set", "t:fav:{u5}:seq"]
+        );
+        assert_eq!(hot.keys(FavKey::Author(5)), ["t:fav:{a5}:p"]);
+        for key in [FavKey::User(5), FavKey::Video(5), FavKey::Author(5)] {
+            let slots: Vec<u16> = hot
+                .keys(key)
+                .iter()
+                .map(|k| hotstate::keys::slot(k))
+                .collect();
+            assert!(slots.iter().all(|s| *s == slots[0]), "{key:?}: {slots:?}");
+        }
+        let tag = |key| hotstate::keys::hash_tag(&hot.keys(key)[0]).to_owned();
+        assert_ne!(tag(FavKey::User(5)), tag(FavKey::Video(5)));
     }
 }

@@ -22,7 +22,10 @@ use mesh::{
 use settings::Settings;
 use sqlx::MySqlPool;
 
-use crate::{hot::Hot, persist::Persist};
+use crate::{
+    hot::{FavKey, Hot},
+    persist::Persist,
+};
 
 /// The stream and consumer definitions, from `nats/`.
 pub const STREAM_FILE: &str = include_str!("../../../nats/streams/FAVORITES.json");
@@ -33,6 +36,10 @@ pub struct State {
     pub hot: Hot,
     pub js: jetstream::Context,
     pub caller: Caller,
+    /// This instance's copy of the unpersisted FAVORITES events, for rebuilds.
+    pub tail: hotstate::Tail<contract::favorite::FavoriteEvent, FavKey>,
+    pub rebuilds: hotstate::Rebuilds<FavKey, error::FavoriteError>,
+    pub hot_settings: settings::HotSettings,
 }
 
 pub fn router() -> Router<State> {
@@ -78,11 +85,19 @@ pub async fn start(
     let redis = settings::connect_redis(&settings.redis).await?;
     let js = jetstream::new(nats.clone());
     ensure_streams(&js, settings).await?;
+    let tail_spec = hotstate::TailSpec {
+        stream: STREAM,
+        persist_consumer: PERSIST_CONSUMER,
+        keys: hot::keys_of,
+    };
     let state = Arc::new(State {
         db: db.clone(),
         hot: Hot::new(redis, &settings.redis.prefix),
         js: js.clone(),
         caller: Caller::new(nats.clone(), settings.request_timeout()),
+        tail: hotstate::Tail::start(js.clone(), tail_spec, &settings.hot).await?,
+        rebuilds: hotstate::Rebuilds::new(&settings.hot),
+        hot_settings: settings.hot.clone(),
     });
     let persist = persister(db, js, settings);
     let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;

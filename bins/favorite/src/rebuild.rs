@@ -1,123 +1,152 @@
-//! Rebuilding lost hot state (Redis flushed or restarted): what MySQL holds plus the events
-//! the persistence consumer has not written yet, combined with the same rule the consumer
-//! applies — so the rebuilt counts and lists are exactly right, not approximately.
+//! Rebuilding lost hot state (Redis flushed, a key evicted, a negative entry expired): the
+//! group's stored pairs plus its events in this instance's stream tail, merged with the
+//! consumer's own rule (`PairState::advance`), so a rebuilt list or count is exact. The order
+//! (pin the tail's floor → read MySQL → read the tail) is `hotstate::tail`'s; the cost is
+//! what the rebuilt groups hold, never the stream's backlog.
 
-use std::collections::{HashMap, HashSet};
+use std::{collections::HashMap, sync::Arc};
 
-use contract::favorite::{FavoriteEvent, PERSIST_CONSUMER, STREAM};
+use contract::favorite::FavoriteEvent;
+use futures::future::try_join_all;
 
 use crate::{
     State,
     error::FavoriteError,
+    hot::{FavKey, member, versioned},
     state::PairState,
-    store::{self, CountBy},
+    store::{self, PairsBy},
 };
 
-/// The unpersisted events the hot state reflects (see `hotstate`).
-async fn tail(state: &State) -> Result<Vec<(u64, FavoriteEvent)>, FavoriteError> {
-    let source = (STREAM, PERSIST_CONSUMER, "evt.favorite.>");
-    Ok(hotstate::reflected_tail(&state.js, state.hot.redis(), state.hot.applied(), source).await?)
+/// How often a request rebuilds what it found missing before it gives up (503): Redis
+/// losing keys again and again, faster than they are rebuilt.
+const ATTEMPTS: usize = 5;
+
+/// Runs `read` (a read or an apply that names the groups it found missing), rebuilds those
+/// and runs it again, until nothing is missing.
+pub async fn read_through<T, Fut>(
+    state: &Arc<State>,
+    read: impl Fn() -> Fut,
+) -> Result<T, FavoriteError>
+where
+    Fut: Future<Output = Result<(T, Vec<FavKey>), FavoriteError>>,
+{
+    for _ in 0..ATTEMPTS {
+        let (value, missing) = read().await?;
+        if missing.is_empty() {
+            return Ok(value);
+        }
+        ensure(state, &missing).await?;
+    }
+    Err(FavoriteError::Hot(hotstate::HotError::Behind(
+        "like keys keep disappearing".into(),
+    )))
 }
 
-/// Reloads the liked sets of `users`.
-pub async fn users(state: &State, users: &[i64]) -> Result<(), FavoriteError> {
-    let wanted: HashSet<i64> = users.iter().copied().collect();
-    let tail = tail(state).await?;
-    let mut pairs: HashMap<(i64, i64), PairState> = store::user_pairs(&state.db, users)
-        .await?
-        .into_iter()
-        .map(|(user, video, pair)| ((user, video), pair))
+/// Rebuilds the groups `keys` (coalesced with rebuilds of them already under way).
+async fn ensure(state: &Arc<State>, keys: &[FavKey]) -> Result<(), FavoriteError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let owned = Arc::clone(state);
+    state
+        .rebuilds
+        .run(keys, move |keys| rebuild(owned, keys))
+        .await
+        .map_err(FavoriteError::Rebuild)
+}
+
+async fn rebuild(state: Arc<State>, keys: Vec<FavKey>) -> Result<(), FavoriteError> {
+    let pin = state.tail.pin()?;
+    let stored = stored_pairs(&state, &keys).await?;
+    let tail = pin.events(&keys).await?;
+    drop(pin);
+    let installs = keys.iter().map(|key| {
+        let rows = stored.get(key).map(Vec::as_slice).unwrap_or_default();
+        let events = tail.get(key).map(Vec::as_slice).unwrap_or_default();
+        let pairs = merge(*key, rows, events);
+        let empty = rows.is_empty() && events.is_empty();
+        let group = state.hot.stage(*key, &pairs);
+        hotstate::install(state.hot.redis(), &state.hot_settings, group, empty)
+    });
+    try_join_all(installs).await?;
+    Ok(())
+}
+
+/// The stored pairs of each of `keys`' groups: one query per kind of group.
+async fn stored_pairs(
+    state: &State,
+    keys: &[FavKey],
+) -> Result<HashMap<FavKey, Vec<(i64, i64, PairState)>>, FavoriteError> {
+    let mut out: HashMap<FavKey, Vec<(i64, i64, PairState)>> = HashMap::new();
+    for by in [PairsBy::User, PairsBy::Video, PairsBy::Author] {
+        let ids: Vec<i64> = keys.iter().filter_map(|key| id_of(*key, by)).collect();
+        for pair in store::pairs(&state.db, by, &ids).await? {
+            let key = match by {
+                PairsBy::User => FavKey::User(pair.user),
+                PairsBy::Video => FavKey::Video(pair.video),
+                PairsBy::Author => FavKey::Author(pair.author),
+            };
+            out.entry(key)
+                .or_default()
+                .push((pair.user, pair.video, pair.state));
+        }
+    }
+    Ok(out)
+}
+
+fn id_of(key: FavKey, by: PairsBy) -> Option<i64> {
+    match (key, by) {
+        (FavKey::User(id), PairsBy::User)
+        | (FavKey::Video(id), PairsBy::Video)
+        | (FavKey::Author(id), PairsBy::Author) => Some(id),
+        _ => None,
+    }
+}
+
+/// The group's pairs: stored rows advanced by the tail's events, newest event winning.
+fn merge(
+    key: FavKey,
+    rows: &[(i64, i64, PairState)],
+    events: &[(u64, Arc<FavoriteEvent>)],
+) -> Vec<(String, mesh::batch::Versioned)> {
+    let mut pairs: HashMap<(i64, i64), PairState> = rows
+        .iter()
+        .map(|(user, video, state)| ((*user, *video), *state))
         .collect();
-    for (seq, event) in tail.iter().filter(|(_, e)| wanted.contains(&e.user_id)) {
+    for (seq, event) in events {
         pairs
             .entry((event.user_id, event.video_id))
             .or_default()
             .advance(*seq, event);
     }
-    let mut by_user: HashMap<i64, Vec<(i64, PairState)>> =
-        users.iter().map(|u| (*u, Vec::new())).collect();
-    for ((user, video), pair) in pairs {
-        by_user.entry(user).or_default().push((video, pair));
-    }
-    for (user, pairs) in by_user {
-        state.hot.load_user(user, &pairs).await?;
-    }
-    Ok(())
-}
-
-/// Reloads the like counts of videos (or authors) `ids`.
-pub async fn counts(state: &State, by: CountBy, ids: &[i64]) -> Result<(), FavoriteError> {
-    let wanted: HashSet<i64> = ids.iter().copied().collect();
-    let key_of = |event: &FavoriteEvent| match by {
-        CountBy::Video => event.video_id,
-        CountBy::Author => event.author_id,
-    };
-    let tail: Vec<(u64, FavoriteEvent)> = tail(state)
-        .await?
+    pairs
         .into_iter()
-        .filter(|(_, e)| wanted.contains(&key_of(e)))
-        .collect();
-    // Counts and pair states from one snapshot: a batch committed between two separate
-    // reads would be in one and not the other.
-    let mut snapshot = state.db.begin().await?;
-    let stored = store::like_counts(&mut snapshot, by, ids).await?;
-    let pair_keys: Vec<(i64, i64)> = tail
-        .iter()
-        .map(|(_, e)| (e.user_id, e.video_id))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let before = store::pairs(&mut snapshot, &pair_keys).await?;
-    snapshot.commit().await?;
-    let delta = count_delta(&before, &tail, key_of);
-    let keys = ids.iter().map(|id| match by {
-        CountBy::Video => state.hot.video_count(*id),
-        CountBy::Author => state.hot.author_count(*id),
-    });
-    let counts = ids
-        .iter()
-        .map(|id| stored.get(id).copied().unwrap_or(0) + delta.get(id).copied().unwrap_or(0))
-        .collect();
-    state.hot.load_counts(keys.collect(), counts).await?;
-    Ok(())
-}
-
-/// How much the unpersisted `tail` changes each key's like count over the stored pairs.
-fn count_delta(
-    before: &HashMap<(i64, i64), PairState>,
-    tail: &[(u64, FavoriteEvent)],
-    key_of: impl Fn(&FavoriteEvent) -> i64,
-) -> HashMap<i64, i64> {
-    let mut after: HashMap<(i64, i64), (PairState, i64)> = HashMap::new();
-    for (seq, event) in tail {
-        let pair = (event.user_id, event.video_id);
-        let start = before.get(&pair).copied().unwrap_or_default();
-        after
-            .entry(pair)
-            .or_insert((start, key_of(event)))
-            .0
-            .advance(*seq, event);
-    }
-    let mut delta = HashMap::new();
-    for (pair, (state, key)) in after {
-        let was = before.get(&pair).is_some_and(|p| p.liked);
-        *delta.entry(key).or_insert(0) += i64::from(state.liked) - i64::from(was);
-    }
-    delta
+        .map(|((user, video), state)| (member(key, user, video), versioned(&state)))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn event(user: i64, liked: bool) -> FavoriteEvent {
-        FavoriteEvent {
+    fn event(user: i64, video: i64, liked: bool) -> Arc<FavoriteEvent> {
+        Arc::new(FavoriteEvent {
             user_id: user,
-            video_id: 7,
+            video_id: video,
             author_id: 9,
             liked,
             at_ms: 1,
-        }
+        })
+    }
+
+    fn on(pairs: &[(String, mesh::batch::Versioned)]) -> Vec<String> {
+        let mut on: Vec<String> = pairs
+            .iter()
+            .filter(|(_, state)| state.on)
+            .map(|(member, _)| member.clone())
+            .collect();
+        on.sort();
+        on
     }
 
     #[test]
@@ -129,45 +158,27 @@ mod tests {
             seq,
             liked_ms: 1,
         };
-        let before = HashMap::from([((1, 7), stored(5)), ((4, 7), stored(2))]);
-        let tail = vec![
-            (5, event(1, true)),
-            (6, event(2, true)),
-            (7, event(3, true)),
-            (8, event(2, false)),
-            (9, event(4, false)),
+        let rows = [(1, 7, stored(5)), (4, 7, stored(2))];
+        let tail = [
+            (5, event(1, 7, true)),
+            (6, event(2, 7, true)),
+            (7, event(3, 7, true)),
+            (8, event(2, 7, false)),
+            (9, event(4, 7, false)),
         ];
-        let delta = count_delta(&before, &tail, |e| e.video_id);
-        assert_eq!(delta.get(&7), Some(&0), "+1 (user 3) -1 (user 4)");
+        let pairs = merge(FavKey::Video(7), &rows, &tail);
+        assert_eq!(on(&pairs), ["1", "3"]);
+        assert_eq!(pairs.len(), 4, "unliked pairs keep their sequence");
     }
 
     #[test]
-    fn the_tail_adds_each_new_like_and_takes_off_each_unlike_per_key() {
-        // Users 2 and 3 liked video 7 (unpersisted); user 1's stored like of video 8 was undone.
-        let before = HashMap::from([(
-            (1, 8),
-            PairState {
-                liked: true,
-                seq: 4,
-                liked_ms: 1,
-            },
-        )]);
-        let on = |user, video, liked| FavoriteEvent {
-            video_id: video,
-            ..event(user, liked)
-        };
-        let tail = vec![
-            (5, on(2, 7, true)),
-            (6, on(3, 7, true)),
-            (7, on(1, 8, false)),
+    fn an_author_group_counts_each_pair_of_each_video() {
+        let tail = [
+            (5, event(2, 7, true)),
+            (6, event(3, 7, true)),
+            (7, event(2, 8, true)),
         ];
-        let by_video = count_delta(&before, &tail, |e| e.video_id);
-        assert_eq!(by_video, HashMap::from([(7, 2), (8, -1)]));
-        let by_author = count_delta(&before, &tail, |e| e.author_id);
-        assert_eq!(
-            by_author,
-            HashMap::from([(9, 1)]),
-            "both videos are author 9's"
-        );
+        let pairs = merge(FavKey::Author(9), &[], &tail);
+        assert_eq!(on(&pairs), ["2:7", "2:8", "3:7"]);
     }
 }

@@ -1,5 +1,7 @@
 //! The relation domain's errors, and how each one is told to a client.
 
+use std::sync::Arc;
+
 use contract::ServiceError;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +18,11 @@ pub enum RelationError {
     Redis(#[from] fred::error::Error),
     #[error("stream: {0}")]
     Stream(String),
+    #[error(transparent)]
+    Hot(#[from] hotstate::HotError),
+    /// A rebuild shared by several requests failed; each of them is told why.
+    #[error(transparent)]
+    Shared(Arc<RelationError>),
     /// The hot state was rebuilt and gone again before it could be read: an empty list
     /// would be a wrong answer presented as a right one, so the client is told to retry.
     #[error("follow lists are unavailable right now")]
@@ -32,9 +39,28 @@ impl From<RelationError> for ServiceError {
                 ServiceError::unavailable("follows cannot be recorded right now")
             }
             RelationError::HotStateLost => ServiceError::unavailable(err.to_string()),
-            RelationError::Database(_) | RelationError::Redis(_) => {
-                ServiceError::internal(err.to_string())
+            RelationError::Hot(hotstate::HotError::Redis(_))
+            | RelationError::Database(_)
+            | RelationError::Redis(_) => ServiceError::internal(err.to_string()),
+            // The tail cannot vouch for the unpersisted events: try again soon.
+            RelationError::Hot(_) => {
+                ServiceError::unavailable(RelationError::HotStateLost.to_string())
             }
+            RelationError::Shared(shared) => match Arc::try_unwrap(shared) {
+                Ok(err) => err.into(),
+                // A rebuild fails only on the stores or the tail, as told above.
+                Err(shared)
+                    if matches!(
+                        *shared,
+                        RelationError::Hot(
+                            hotstate::HotError::Behind(_) | hotstate::HotError::JetStream(_)
+                        )
+                    ) =>
+                {
+                    ServiceError::unavailable(RelationError::HotStateLost.to_string())
+                }
+                Err(shared) => ServiceError::internal(shared.to_string()),
+            },
         }
     }
 }
@@ -47,12 +73,6 @@ impl From<mesh::streams::StreamSetupError> for RelationError {
 
 impl From<mesh::events::PublishError> for RelationError {
     fn from(err: mesh::events::PublishError) -> Self {
-        RelationError::Stream(err.to_string())
-    }
-}
-
-impl From<hotstate::TailError> for RelationError {
-    fn from(err: hotstate::TailError) -> Self {
         RelationError::Stream(err.to_string())
     }
 }

@@ -1,95 +1,66 @@
-//! Hot state in Redis, updated before each reply (read-your-writes):
-//! - `rel:o:<user>` sorted set of whom the user follows, by time; `rel:i:<user>` of who
-//!   follows the user; each with a `_` marker (score 0) that says "loaded";
-//! - `rel:s:<user>` hash followee → stream sequence of the last applied event (plus `_`);
-//! - `rel:applied` sequences of unpersisted events already reflected here.
+//! Hot state in Redis, updated before each reply (read-your-writes), as `hotstate` set
+//! groups (pairs with their own sequences), all of one user's in one hash-tagged group
+//! `rel:{u<id>}:…` (one cluster slot):
+//! - `…:o` sorted set of whom the user follows, by time, and `…:os` its pair sequences;
+//! - `…:i` sorted set of who follows the user, and `…:is` its pair sequences.
 //!
-//! Counts are set sizes, so they cannot drift. One Lua script per event applies it once and
-//! only if newer than the pair's last event, to both users' sets at once.
+//! Both of a user's sides share the tag so that the friend list (follows that follow back)
+//! is one script on one slot. An event touches two groups — the follower's out side and the
+//! followee's in side — with one script each, sent in one pipeline; each side applies it
+//! only if newer than that pair's last event there, so the sides are exact on their own and
+//! no record of applied events is needed. Counts are set sizes, so they cannot drift.
 
 use contract::relation::FollowEvent;
-use fred::prelude::{Client, LuaInterface};
+use fred::prelude::Client;
+use hotstate::{Call, Group, Script, pairs, script::RedisResult};
 use mesh::batch::Versioned;
 
-/// The update script: all keys present, the event not applied yet (see `hotstate`), then
-/// the newer-sequence-wins update.
-static APPLY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let exists = "for i = 1, 4 do if redis.call('exists', KEYS[i]) == 0 then return -1 end end\n";
-    let update = r"
-local last = tonumber(redis.call('hget', KEYS[2], ARGV[1]) or '0')
-if tonumber(ARGV[5]) <= last then return 0 end
-redis.call('hset', KEYS[2], ARGV[1], ARGV[5])
-if ARGV[3] == '1' then
-  redis.call('zadd', KEYS[1], ARGV[4], ARGV[1])
-  redis.call('zadd', KEYS[3], ARGV[4], ARGV[2])
-else
-  redis.call('zrem', KEYS[1], ARGV[1])
-  redis.call('zrem', KEYS[3], ARGV[2])
-end
-return 1";
-    format!("{exists}{}{update}", hotstate::apply_once_lua(4, 5))
-});
-
-/// KEYS: a set (and optionally its sequence hash); ARGV: (member, on, at_ms, seq)…
-const LOAD: &str = r"
-local present = redis.call('exists', KEYS[1]) == 1 and (not KEYS[2] or redis.call('exists', KEYS[2]) == 1)
-if present then return 0 end
-redis.call('del', KEYS[1])
-redis.call('zadd', KEYS[1], 0, '_')
-if KEYS[2] then redis.call('del', KEYS[2]); redis.call('hset', KEYS[2], '_', 0) end
-for i = 1, #ARGV, 4 do
-  if KEYS[2] then redis.call('hset', KEYS[2], ARGV[i], ARGV[i + 3]) end
-  if ARGV[i + 1] == '1' then redis.call('zadd', KEYS[1], ARGV[i + 2], ARGV[i]) end
-end
-return 1";
-
-/// 1 per key that exists, else 0.
-const LOADED: &str = r"
-local out = {}
-for i, key in ipairs(KEYS) do out[i] = redis.call('exists', key) end
-return out";
-
-/// -1 per missing set, else its size without the marker.
-const SIZES: &str = r"
-local out = {}
-for i, key in ipairs(KEYS) do
-  if redis.call('exists', key) == 1 then out[i] = redis.call('zcard', key) - 1 else out[i] = -1 end
-end
-return out";
-
-/// {-1} if the set is missing, else 1/0 per asked member.
-const MEMBERS: &str = r"
-if redis.call('exists', KEYS[1]) == 0 then return {-1} end
-local out = {}
-for i, v in ipairs(ARGV) do out[i] = redis.call('zscore', KEYS[1], v) and 1 or 0 end
-return out";
-
-/// {'missing'} or {'ok', the newest 1000 members, newest first}; with a second key, only
-/// those also in it.
-const LIST: &str = r"
+/// KEYS: one set, or a user's out and in sets. {'missing'} or {'ok', the newest 1000
+/// members of the first, newest first, and with a second key only those also in it}.
+static LIST: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
+    Script::new(
+        r"
 for _, key in ipairs(KEYS) do if redis.call('exists', key) == 0 then return {'missing'} end end
 local ids = redis.call('zrevrangebyscore', KEYS[1], '+inf', '(0', 'LIMIT', 0, 1000)
 local out = {'ok'}
 for _, id in ipairs(ids) do
   if not KEYS[2] or redis.call('zscore', KEYS[2], id) then out[#out + 1] = id end
 end
-return out";
+return out",
+    )
+});
 
-pub type RedisResult<T> = Result<T, fred::error::Error>;
-
-#[derive(Clone)]
-pub struct Hot {
-    redis: Client,
-    prefix: String,
-}
-
-/// One of a user's two sets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One of a user's two sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
     /// Whom the user follows.
     Out,
     /// Who follows the user.
     In,
+}
+
+impl Side {
+    /// The user whose side an event touches, and the member it adds or removes there.
+    pub fn of(self, event: &FollowEvent) -> (i64, i64) {
+        match self {
+            Side::Out => (event.follower_id, event.followee_id),
+            Side::In => (event.followee_id, event.follower_id),
+        }
+    }
+}
+
+/// Counts and flags of one stats read; `None` where a side is not loaded.
+pub struct Stats {
+    pub follows: Vec<Option<i64>>,
+    pub followers: Vec<Option<i64>>,
+    /// Whether the viewer follows each user; `None` when the viewer's side is not loaded.
+    pub viewer_follows: Option<Vec<bool>>,
+}
+
+#[derive(Clone)]
+pub struct Hot {
+    redis: Client,
+    prefix: String,
 }
 
 impl Hot {
@@ -100,109 +71,122 @@ impl Hot {
         }
     }
 
+    /// The side's set and its sequences hash.
+    pub fn keys(&self, side: Side, user: i64) -> (String, String) {
+        let group = Group::new(&self.prefix, "rel", "u", user);
+        match side {
+            Side::Out => (group.key("o"), group.key("os")),
+            Side::In => (group.key("i"), group.key("is")),
+        }
+    }
+
     pub fn set(&self, side: Side, user: i64) -> String {
-        let kind = match side {
-            Side::Out => "o",
-            Side::In => "i",
+        self.keys(side, user).0
+    }
+
+    fn call(&self, side: Side, seq: u64, event: &FollowEvent) -> Call<'static> {
+        let (user, member) = side.of(event);
+        let (set, seqs) = self.keys(side, user);
+        let state = Versioned {
+            on: event.following,
+            seq,
+            at_ms: event.at_ms,
         };
-        format!("{}rel:{kind}:{user}", self.prefix)
-    }
-    fn seqs(&self, user: i64) -> String {
-        format!("{}rel:s:{user}", self.prefix)
-    }
-    pub fn applied(&self) -> String {
-        hotstate::applied_key(&self.prefix, "rel")
+        pairs::set_call(set, seqs, member.to_string(), &state)
     }
 
-    /// Whether the follower's state (set and sequences), the followee's follower set and the
-    /// applied-events record are present.
-    pub async fn loaded(&self, follower: i64, followee: i64) -> RedisResult<[bool; 3]> {
-        let keys = vec![
-            self.set(Side::Out, follower),
-            self.seqs(follower),
-            self.set(Side::In, followee),
-            self.applied(),
-        ];
-        let flags: Vec<i64> = self.redis.eval(LOADED, keys, Vec::<String>::new()).await?;
-        let has = |i: usize| flags.get(i) == Some(&1);
-        Ok([has(0) && has(1), has(2), has(3)])
+    /// Applies the event to both sides in one round trip: per side (out, in), whether it
+    /// was loaded.
+    pub async fn apply(&self, seq: u64, event: &FollowEvent) -> RedisResult<Vec<bool>> {
+        let calls = [Side::Out, Side::In].map(|side| self.call(side, seq, event));
+        pairs::apply_all(&self.redis, &calls).await
     }
 
-    /// -1: not loaded; 0: nothing to do; 1: applied.
-    pub async fn apply(&self, seq: u64, event: &FollowEvent) -> RedisResult<i64> {
-        let keys = vec![
-            self.set(Side::Out, event.follower_id),
-            self.seqs(event.follower_id),
-            self.set(Side::In, event.followee_id),
-            self.applied(),
-        ];
-        let args = vec![
-            event.followee_id.to_string(),
-            event.follower_id.to_string(),
-            if event.following { "1" } else { "0" }.to_owned(),
-            event.at_ms.max(1).to_string(),
-            seq.to_string(),
-        ];
-        self.redis.eval(APPLY.as_str(), keys, args).await
+    /// Applies the event to one side (after it was rebuilt); whether it was loaded.
+    pub async fn apply_side(&self, side: Side, seq: u64, event: &FollowEvent) -> RedisResult<bool> {
+        let calls = [self.call(side, seq, event)];
+        Ok(pairs::apply_all(&self.redis, &calls).await?[0])
     }
 
-    pub fn redis(&self) -> &Client {
-        &self.redis
-    }
-
-    /// Installs a rebuilt set (members with their latest state) unless present.
-    pub async fn load(
-        &self,
-        side: Side,
-        user: i64,
-        members: &[(i64, Versioned)],
-    ) -> RedisResult<()> {
-        let mut keys = vec![self.set(side, user)];
-        if side == Side::Out {
-            keys.push(self.seqs(user));
-        }
-        let mut args = Vec::with_capacity(members.len() * 4);
-        for (member, state) in members {
-            args.push(member.to_string());
-            args.push(if state.on { "1" } else { "0" }.to_owned());
-            args.push(state.at_ms.max(1).to_string());
-            args.push(state.seq.to_string());
-        }
-        let _: i64 = self.redis.eval(LOAD, keys, args).await?;
-        Ok(())
-    }
-
-    /// Set sizes for `users` on `side`; `None` where not loaded.
-    pub async fn sizes(&self, side: Side, users: &[i64]) -> RedisResult<Vec<Option<i64>>> {
-        if users.is_empty() {
-            return Ok(Vec::new());
-        }
-        let keys: Vec<String> = users.iter().map(|u| self.set(side, *u)).collect();
-        let values: Vec<i64> = self.redis.eval(SIZES, keys, Vec::<String>::new()).await?;
-        Ok(values.into_iter().map(|v| (v >= 0).then_some(v)).collect())
-    }
-
-    /// Whether `user` follows each of `others`; `None` when not loaded.
-    pub async fn follows(&self, user: i64, others: &[i64]) -> RedisResult<Option<Vec<bool>>> {
-        let args: Vec<String> = others.iter().map(i64::to_string).collect();
-        let values: Vec<i64> = self
-            .redis
-            .eval(MEMBERS, vec![self.set(Side::Out, user)], args)
-            .await?;
-        if values.first() == Some(&-1) {
-            return Ok(None);
-        }
-        Ok(Some(values.into_iter().map(|v| v == 1).collect()))
+    /// Both counts of each of `users` and whether `viewer` follows each. The two reads go
+    /// out together on the client's connection: one round trip.
+    pub async fn stats(&self, users: &[i64], viewer: Option<i64>) -> RedisResult<Stats> {
+        let sets = users
+            .iter()
+            .flat_map(|user| [self.set(Side::Out, *user), self.set(Side::In, *user)])
+            .collect();
+        let flags = async {
+            match viewer {
+                Some(viewer) => {
+                    let ids = users.iter().map(i64::to_string).collect();
+                    pairs::members(&self.redis, self.set(Side::Out, viewer), ids).await
+                }
+                None => Ok(None),
+            }
+        };
+        let (sizes, viewer_follows) = tokio::try_join!(pairs::set_sizes(&self.redis, sets), flags)?;
+        Ok(Stats {
+            follows: sizes.iter().step_by(2).copied().collect(),
+            followers: sizes.iter().skip(1).step_by(2).copied().collect(),
+            viewer_follows,
+        })
     }
 
     /// Members of `keys[0]` (and of `keys[1]` if given), newest first; `None` if not loaded.
     pub async fn list(&self, keys: Vec<String>) -> RedisResult<Option<Vec<i64>>> {
-        let values: Vec<String> = self.redis.eval(LIST, keys, Vec::<String>::new()).await?;
+        let values: Vec<String> = LIST.run(&self.redis, keys, Vec::new()).await?;
         if values.first().map(String::as_str) != Some("ok") {
             return Ok(None);
         }
         Ok(Some(
             values[1..].iter().filter_map(|v| v.parse().ok()).collect(),
         ))
+    }
+
+    /// Installs a rebuilt side (each member with its latest state) unless it is present;
+    /// a side with no pairs at all is a negative entry that expires.
+    pub async fn install(
+        &self,
+        settings: &settings::HotSettings,
+        (side, user): (Side, i64),
+        members: &[(i64, Versioned)],
+    ) -> RedisResult<()> {
+        let (set, seqs) = self.keys(side, user);
+        let members: Vec<(String, Versioned)> = members
+            .iter()
+            .map(|(member, state)| (member.to_string(), *state))
+            .collect();
+        let staged = pairs::stage_set(set, seqs, &members);
+        hotstate::install(&self.redis, settings, staged, members.is_empty()).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_sides_of_a_user_share_one_slot() {
+        let hot = Hot {
+            redis: Client::default(),
+            prefix: "gt:".into(),
+        };
+        let (out, out_seqs) = hot.keys(Side::Out, 42);
+        let (into, in_seqs) = hot.keys(Side::In, 42);
+        assert_eq!(
+            [&out, &out_seqs, &into, &in_seqs],
+            [
+                "gt:rel:{u42}:o",
+                "gt:rel:{u42}:os",
+                "gt:rel:{u42}:i",
+                "gt:rel:{u42}:is"
+            ]
+        );
+        let slots: Vec<u16> = [out, out_seqs, into, in_seqs]
+            .iter()
+            .map(|key| hotstate::keys::slot(key))
+            .collect();
+        assert!(slots.iter().all(|slot| *slot == slots[0]), "{slots:?}");
     }
 }

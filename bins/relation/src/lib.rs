@@ -11,7 +11,10 @@ mod store;
 use std::sync::Arc;
 
 use async_nats::jetstream;
-use contract::relation::{ListRelations, PERSIST_CONSUMER, RelationStats, STREAM, SetFollow};
+use contract::relation::{
+    FollowEvent, ListRelations, PERSIST_CONSUMER, RelationStats, STREAM, SetFollow,
+};
+use hotstate::{Rebuilds, Tail, TailSpec};
 use mesh::{
     Caller, Router, ServiceSpec, Worker,
     batch::{BatchSpec, Persister},
@@ -19,7 +22,7 @@ use mesh::{
 use settings::Settings;
 use sqlx::MySqlPool;
 
-use crate::{hot::Hot, persist::Persist};
+use crate::{error::RelationError, hot::Hot, persist::Persist, rebuild::SideKey};
 
 pub const STREAM_FILE: &str = include_str!("../../../nats/streams/RELATIONS.json");
 pub const CONSUMER_FILE: &str = include_str!("../../../nats/consumers/relation-persist.json");
@@ -27,6 +30,10 @@ pub const CONSUMER_FILE: &str = include_str!("../../../nats/consumers/relation-p
 pub struct State {
     pub db: MySqlPool,
     pub hot: Hot,
+    pub hot_settings: settings::HotSettings,
+    /// The RELATIONS stream's unpersisted events, indexed by the sides they touch.
+    pub tail: Tail<FollowEvent, SideKey>,
+    pub rebuilds: Rebuilds<SideKey, RelationError>,
     pub js: jetstream::Context,
     pub caller: Caller,
 }
@@ -65,9 +72,17 @@ pub async fn start(
     let redis = settings::connect_redis(&settings.redis).await?;
     let js = jetstream::new(nats.clone());
     mesh::streams::ensure_persisted(&js, STREAM_FILE, CONSUMER_FILE, &settings.persist).await?;
+    let tail_spec = TailSpec {
+        stream: STREAM,
+        persist_consumer: PERSIST_CONSUMER,
+        keys: rebuild::sides_of,
+    };
     let state = Arc::new(State {
         db: db.clone(),
         hot: Hot::new(redis, &settings.redis.prefix),
+        hot_settings: settings.hot.clone(),
+        tail: Tail::start(js.clone(), tail_spec, &settings.hot).await?,
+        rebuilds: Rebuilds::new(&settings.hot),
         js: js.clone(),
         caller: Caller::new(nats.clone(), settings.request_timeout()),
     });

@@ -1,42 +1,66 @@
-//! Rebuilding lost hot state: the stored pairs plus the unpersisted events the hot state
-//! already reflects (the others are applied by their own requests), newest event winning.
+//! Rebuilding lost sides: the stored pairs plus the stream's unpersisted events of each
+//! side from this instance's in-memory tail, newest event per pair winning (the rule the
+//! consumer applies to MySQL), installed in chunks. Every unpersisted event is taken, not
+//! only those some script applied already: each side keeps its own pair sequences, so a
+//! request that applies its event after the rebuild finds it there and changes nothing.
+//!
+//! Concurrent misses of one side share one rebuild; a batch of misses (a stats request
+//! for a page of users) is one MySQL query per side, within the rebuild bulkhead.
 
-use std::collections::{HashMap, HashSet};
+use std::{collections::HashMap, sync::Arc};
 
-use contract::relation::{FollowEvent, PERSIST_CONSUMER, STREAM};
+use contract::relation::FollowEvent;
 use mesh::batch::Versioned;
 
 use crate::{State, error::RelationError, hot::Side, store};
 
-pub async fn sets(state: &State, side: Side, users: &[i64]) -> Result<(), RelationError> {
-    let wanted: HashSet<i64> = users.iter().copied().collect();
-    let source = (STREAM, PERSIST_CONSUMER, "evt.relation.>");
-    let events: Vec<(u64, FollowEvent)> =
-        hotstate::reflected_tail(&state.js, state.hot.redis(), state.hot.applied(), source).await?;
-    let mut pairs: HashMap<(i64, i64), Versioned> = store::pairs(&state.db, side, users)
-        .await?
-        .into_iter()
-        .map(|(me, other, pair)| ((me, other), pair))
-        .collect();
-    for (seq, event) in events {
-        let (me, other) = match side {
-            Side::Out => (event.follower_id, event.followee_id),
-            Side::In => (event.followee_id, event.follower_id),
-        };
-        if wanted.contains(&me) {
-            pairs
-                .entry((me, other))
+/// A side of a user: what the tail indexes and what one rebuild installs.
+pub type SideKey = (Side, i64);
+
+/// The sides an event touches (the tail's index).
+pub fn sides_of(event: &FollowEvent) -> Vec<SideKey> {
+    vec![
+        (Side::Out, event.follower_id),
+        (Side::In, event.followee_id),
+    ]
+}
+
+/// Rebuilds `lost` (shared with rebuilds of the same sides already under way).
+pub async fn sides(state: &Arc<State>, lost: &[SideKey]) -> Result<(), RelationError> {
+    let owned = Arc::clone(state);
+    state
+        .rebuilds
+        .run(lost, move |fresh| async move { build(&owned, fresh).await })
+        .await
+        .map_err(RelationError::Shared)
+}
+
+async fn build(state: &State, keys: Vec<SideKey>) -> Result<(), RelationError> {
+    // The order `hotstate::tail` prescribes: pin, read MySQL, then the tail's events.
+    let pin = state.tail.pin()?;
+    let mut pairs: HashMap<SideKey, HashMap<i64, Versioned>> =
+        keys.iter().map(|key| (*key, HashMap::new())).collect();
+    for side in [Side::Out, Side::In] {
+        let users: Vec<i64> = keys.iter().filter(|k| k.0 == side).map(|k| k.1).collect();
+        for (user, other, pair) in store::pairs(&state.db, side, &users).await? {
+            pairs.entry((side, user)).or_default().insert(other, pair);
+        }
+    }
+    for (key, events) in pin.events(&keys).await? {
+        let members = pairs.entry(key).or_default();
+        for (seq, event) in events {
+            let (_, other) = key.0.of(&event);
+            members
+                .entry(other)
                 .or_default()
                 .advance(seq, event.following, event.at_ms);
         }
     }
-    let mut by_user: HashMap<i64, Vec<(i64, Versioned)>> =
-        users.iter().map(|u| (*u, Vec::new())).collect();
-    for ((me, other), pair) in pairs {
-        by_user.entry(me).or_default().push((other, pair));
-    }
-    for (user, members) in by_user {
-        state.hot.load(side, user, &members).await?;
-    }
+    drop(pin);
+    let installs = pairs.into_iter().map(|(key, members)| async move {
+        let members: Vec<(i64, Versioned)> = members.into_iter().collect();
+        state.hot.install(&state.hot_settings, key, &members).await
+    });
+    futures::future::try_join_all(installs).await?;
     Ok(())
 }

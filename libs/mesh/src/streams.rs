@@ -1,14 +1,12 @@
 //! Streams and consumers as files (`nats/streams/*.json`, `nats/consumers/*.json`, in the
 //! server's own JSON format, so `nats stream add --config` reads them too), created or
-//! updated at start-up; and the events a consumer has not persisted yet.
+//! updated at start-up.
 
 use async_nats::jetstream::{
     self,
-    consumer::{DeliverPolicy, pull},
+    consumer::pull,
     stream,
 };
-use bytes::Bytes;
-use futures::StreamExt;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StreamSetupError {
@@ -70,71 +68,3 @@ fn parse<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, St
     })
 }
 
-/// A stored event: its stream sequence, subject and payload.
-#[derive(Debug, Clone)]
-pub struct StoredEvent {
-    pub seq: u64,
-    pub subject: String,
-    pub payload: Bytes,
-}
-
-/// The events of `stream` (under `filter`) after `consumer`'s ack floor: what a rebuild of
-/// hot state must add to what the database holds. Bounded by the consumer's lag.
-pub struct Unpersisted {
-    /// Every event up to this stream sequence is persisted.
-    pub floor: u64,
-    pub events: Vec<StoredEvent>,
-}
-
-pub async fn unpersisted(
-    js: &jetstream::Context,
-    stream_name: &str,
-    consumer_name: &str,
-    filter: &str,
-) -> Result<Unpersisted, StreamSetupError> {
-    let mut stream = js.get_stream(stream_name).await.map_err(js_error)?;
-    // The ack floor first: anything acked after this is in the database *and* replayed,
-    // which applying by sequence makes harmless; the reverse order could miss events.
-    let floor = stream
-        .consumer_info(consumer_name)
-        .await
-        .map_err(js_error)?
-        .ack_floor
-        .stream_sequence;
-    let last = stream.info().await.map_err(js_error)?.state.last_sequence;
-    if floor >= last {
-        return Ok(Unpersisted {
-            floor,
-            events: Vec::new(),
-        });
-    }
-    let mut reader = stream
-        .create_consumer(pull::OrderedConfig {
-            deliver_policy: DeliverPolicy::ByStartSequence {
-                start_sequence: floor + 1,
-            },
-            filter_subject: filter.to_owned(),
-            ..Default::default()
-        })
-        .await
-        .map_err(js_error)?;
-    // The server counts the matching events at creation: read exactly that many, so an
-    // empty tail costs no wait and a slow one is never cut short silently.
-    let wanted = reader.info().await.map_err(js_error)?.num_pending;
-    let mut messages = reader.messages().await.map_err(js_error)?;
-    let mut events = Vec::with_capacity(wanted as usize);
-    while (events.len() as u64) < wanted {
-        let next = tokio::time::timeout(std::time::Duration::from_secs(10), messages.next()).await;
-        let message = match next {
-            Ok(Some(Ok(message))) => message,
-            _ => return Err(js_error("reading the unpersisted events timed out")),
-        };
-        let seq = message.info().map_err(js_error)?.stream_sequence;
-        events.push(StoredEvent {
-            seq,
-            subject: message.subject.to_string(),
-            payload: message.payload.clone(),
-        });
-    }
-    Ok(Unpersisted { floor, events })
-}

@@ -118,6 +118,44 @@ impl Default for PersistSettings {
     }
 }
 
+/// Hot state in Redis: how misses are rebuilt (see `libs/hotstate`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HotSettings {
+    /// Lifetime of a key rebuilt from nothing (an id with no rows and no events): a miss
+    /// is not data, so lookups of ids that do not exist leave nothing behind for long.
+    pub empty_ttl_secs: u64,
+    /// Rebuilds one worker instance runs at once (their own bulkhead, apart from
+    /// `worker.concurrency`), so a cold start cannot take every request permit.
+    pub rebuild_concurrency: usize,
+    /// Most members one command writes while installing a rebuilt key.
+    pub install_chunk: usize,
+    /// Lifetime of a rebuild's staging keys, so a crashed rebuild leaves nothing.
+    pub staging_ttl_secs: u64,
+    /// How often the in-memory stream tail drops the events the database already holds.
+    pub tail_poll_ms: u64,
+    /// How long a rebuild waits for the tail to catch up with the stream before it fails
+    /// (503) rather than rebuild from an incomplete tail.
+    pub tail_wait_ms: u64,
+    /// Most unpersisted events one instance holds in memory; past it the tail starts over
+    /// and rebuilds fail (503) until the database has caught up.
+    pub tail_max_events: usize,
+}
+
+impl Default for HotSettings {
+    fn default() -> Self {
+        Self {
+            empty_ttl_secs: 60,
+            rebuild_concurrency: 8,
+            install_chunk: 5_000,
+            staging_ttl_secs: 120,
+            tail_poll_ms: 250,
+            tail_wait_ms: 2_000,
+            tail_max_events: 1_000_000,
+        }
+    }
+}
+
 /// The sensitive-word filter applied to titles, comments and messages.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

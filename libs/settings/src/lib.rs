@@ -111,22 +111,46 @@ mod tests {
         assert_eq!(settings.redis.prefix, "gt:", "untouched keys keep defaults");
     }
 
+    /// Asserts that setting environment variable `key` to `value` fails at load with an
+    /// error naming `named`.
+    fn assert_refused(key: &str, value: &str, named: &str) {
+        let err = load_from(None, env(&[(key, value)]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(named), "{key}={value}: {err}");
+    }
+
     #[test]
     fn invalid_values_fail_at_start_with_the_key_named() {
-        let err = load_from(None, env(&[("GOPHERTOK__TELEMETRY__LOG_FORMAT", "xml")]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("telemetry.log_format"), "{err}");
-        let err = load_from(None, env(&[("GOPHERTOK__EDGE__LISTEN", "nowhere")]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("listen"), "{err}");
+        assert_refused(
+            "GOPHERTOK__TELEMETRY__LOG_FORMAT",
+            "xml",
+            "telemetry.log_format",
+        );
+        assert_refused("GOPHERTOK__EDGE__LISTEN", "nowhere", "listen");
         // A misspelt key fails instead of silently keeping the default.
-        let err = load_from(None, env(&[("GOPHERTOK__NATS__URLL", "nats://x:4222")]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("urll"), "{err}");
+        assert_refused("GOPHERTOK__NATS__URLL", "nats://x:4222", "urll");
         let missing = load_from(Some(Path::new("/nonexistent/gt.toml")), HashMap::new());
         assert!(missing.is_err(), "a named config file must exist");
+    }
+
+    #[test]
+    fn a_brace_in_the_redis_prefix_or_a_zero_hot_setting_is_refused() {
+        // A brace would become every key's Redis Cluster hash tag.
+        assert_refused("GOPHERTOK__REDIS__PREFIX", "gt{1}:", "redis.prefix");
+        assert_refused("GOPHERTOK__HOT__EMPTY_TTL_SECS", "0", "hot.");
+        let ok = load_from(None, env(&[("GOPHERTOK__HOT__EMPTY_TTL_SECS", "5")])).unwrap();
+        assert_eq!(ok.hot.empty_ttl_secs, 5);
+    }
+
+    #[test]
+    fn redis_is_one_server_or_a_cluster_and_nothing_else() {
+        let cluster = "redis-cluster://10.0.0.1:6379?node=10.0.0.2:6379&node=10.0.0.3:6379";
+        let settings = load_from(None, env(&[("GOPHERTOK__REDIS__URL", cluster)])).unwrap();
+        assert_eq!(settings.redis.url, cluster);
+        let err = load_from(None, env(&[("GOPHERTOK__REDIS__URL", "memcached://x:1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("redis.url"), "{err}");
     }
 }

@@ -5,7 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChatSettings, FilterSettings, MediaSettings, PersistSettings, SettingsError, StoreKind,
+    ChatSettings, FilterSettings, HotSettings, MediaSettings, PersistSettings, SettingsError,
+    StoreKind,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,6 +26,7 @@ pub struct Settings {
     pub filter: FilterSettings,
     pub persist: PersistSettings,
     pub chat: ChatSettings,
+    pub hot: HotSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,6 +48,8 @@ pub struct MysqlSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RedisSettings {
+    /// `redis://host:port` for one Redis, or `redis-cluster://host:port?node=host:port&…`
+    /// for a Redis Cluster (the client learns the slot map from any reachable seed).
     pub url: String,
     /// Prefix of every key, so several deployments (or tests) can share one Redis.
     pub prefix: String,
@@ -187,8 +191,10 @@ impl Settings {
         if !self.mysql.url.starts_with("mysql://") && !self.mysql.url.starts_with("mariadb://") {
             return invalid("mysql.url must start with mysql://");
         }
-        if !self.redis.url.starts_with("redis://") {
-            return invalid("redis.url must start with redis://");
+        if !self.redis.url.starts_with("redis://")
+            && !self.redis.url.starts_with("redis-cluster://")
+        {
+            return invalid("redis.url must start with redis:// or redis-cluster://");
         }
         if !self.edge.public_base_url.starts_with("http://")
             && !self.edge.public_base_url.starts_with("https://")
@@ -205,6 +211,22 @@ impl Settings {
         // by the server, which would stop persistence.
         if !(1..=10_000).contains(&self.persist.max_batch) || self.persist.max_wait_ms == 0 {
             return invalid("persist.max_batch must be 1–10000 and persist.max_wait_ms above 0");
+        }
+        // The hot state's keys carry `{…}` hash tags (Redis Cluster); a brace in the prefix
+        // would become the tag and put every key in one slot.
+        if self.redis.prefix.contains(['{', '}']) {
+            return invalid("redis.prefix must not contain { or }");
+        }
+        let hot = &self.hot;
+        if hot.empty_ttl_secs == 0
+            || hot.rebuild_concurrency == 0
+            || hot.install_chunk == 0
+            || hot.staging_ttl_secs == 0
+            || hot.tail_poll_ms == 0
+            || hot.tail_wait_ms == 0
+            || hot.tail_max_events == 0
+        {
+            return invalid("every hot.* setting must be above 0");
         }
         if self.chat.page == 0 {
             return invalid("chat.page must be above 0");
@@ -259,6 +281,7 @@ impl Default for Settings {
             media: MediaSettings::default(),
             filter: FilterSettings::default(),
             persist: PersistSettings::default(),
+            hot: HotSettings::default(),
             chat: ChatSettings::default(),
         }
     }

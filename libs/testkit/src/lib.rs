@@ -1,21 +1,28 @@
 //! Real servers for tests: a nats-server per test on a free port with its own store
-//! directory, a fresh MySQL database with the migrations applied, a unique Redis key prefix,
-//! and [`Settings`] that point at all of them. A [`TestEnv`] deletes its Redis keys when
-//! dropped, also when the test panics.
+//! directory, a fresh MySQL database with the migrations applied, a unique Redis key prefix
+//! (on the shared Redis or on a [`RedisCluster`] this test binary starts), and [`Settings`]
+//! that point at all of them. A [`TestEnv`] deletes its Redis keys when dropped, also when
+//! the test panics.
 
 pub mod media;
 mod mysql;
 mod nats;
 mod proxy;
 pub mod redis;
+mod redis_cluster;
+mod redis_node;
 mod s3;
 
 pub use mysql::TestDb;
 pub use nats::NatsServer;
 pub use proxy::Proxy;
+pub use redis_cluster::RedisCluster;
 pub use s3::S3Server;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::{
+    net::TcpListener,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 use settings::Settings;
 
@@ -33,6 +40,27 @@ pub fn unique_name(prefix: &str) -> String {
     )
 }
 
+/// `N` distinct free loopback ports (held open together, so they differ).
+pub(crate) fn free_ports<const N: usize>() -> anyhow::Result<[u16; N]> {
+    let listeners = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut ports = [0u16; N];
+    for (port, listener) in ports.iter_mut().zip(&listeners) {
+        *port = listener.local_addr()?.port();
+    }
+    Ok(ports)
+}
+
+/// Which Redis a [`TestEnv`] points its settings at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedisMode {
+    /// The shared single Redis at `GOPHERTOK_TEST_REDIS_URL`.
+    Single,
+    /// The [`RedisCluster`] this test binary shares (started by its first user).
+    Cluster,
+}
+
 /// Everything a service test needs, torn down when dropped: the server stops, the Redis keys
 /// under the test's prefix are deleted (the database stays; `.ci/gt test` removes `gt_test_*`
 /// databases before each run).
@@ -41,13 +69,24 @@ pub struct TestEnv {
     pub db: TestDb,
     pub settings: Settings,
     pub data_dir: tempfile::TempDir,
-    /// The prefix handed out, kept apart from `settings` (which a test may point elsewhere,
-    /// e.g. at a [`Proxy`] it has cut) so the clean-up always reaches the shared server.
+    /// The Redis and prefix handed out, kept apart from `settings` (which a test may point
+    /// elsewhere, e.g. at a [`Proxy`] it has cut) so the clean-up always reaches the server.
+    redis_url: String,
     redis_prefix: String,
 }
 
 impl TestEnv {
+    /// Starts on the shared single Redis.
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_on(RedisMode::Single).await
+    }
+
+    /// Starts with its Redis keys on `mode`'s Redis.
+    pub async fn start_on(mode: RedisMode) -> anyhow::Result<Self> {
+        let redis_url = match mode {
+            RedisMode::Single => redis_url(),
+            RedisMode::Cluster => RedisCluster::shared().await?.url(),
+        };
         let nats = NatsServer::start().await?;
         let db = TestDb::create().await?;
         let data_dir = tempfile::tempdir()?;
@@ -58,7 +97,7 @@ impl TestEnv {
         // Small pools: a test app runs up to six workers (a pool each) beside the test's own,
         // two tests at a time per binary, against a MariaDB of 151 connections by default.
         settings.mysql.max_connections = 4;
-        settings.redis.url = redis_url();
+        settings.redis.url = redis_url.clone();
         let redis_prefix = format!("{}:", unique_name("gt_test_"));
         settings.redis.prefix = redis_prefix.clone();
         settings.data_dir = data_dir.path().to_path_buf();
@@ -69,6 +108,7 @@ impl TestEnv {
             db,
             settings,
             data_dir,
+            redis_url,
             redis_prefix,
         })
     }
@@ -82,7 +122,7 @@ impl TestEnv {
 impl Drop for TestEnv {
     fn drop(&mut self) {
         // Must not panic: this also runs while a failed test unwinds.
-        if let Err(error) = redis::delete_prefix_blocking(&redis_url(), &self.redis_prefix) {
+        if let Err(error) = redis::delete_prefix_blocking(&self.redis_url, &self.redis_prefix) {
             eprintln!(
                 "testkit: Redis keys {}* were left behind: {error:#}",
                 self.redis_prefix

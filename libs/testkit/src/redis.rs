@@ -1,8 +1,10 @@
 //! A test's slice of the shared Redis: the keys under its prefix, found page by page with
 //! SCAN (never `KEYS`, which walks and blocks the whole shared keyspace), and deleted when
-//! the test ends so runs do not pile keys up.
+//! the test ends so runs do not pile keys up. On a Redis Cluster SCAN walks one node, so
+//! every primary is scanned, and a DEL holds only keys of one hash slot (else CROSSSLOT).
 
-use fred::prelude::{Client, ClientLike, KeysInterface};
+use anyhow::Context;
+use fred::prelude::{Client, ClientLike, ClusterInterface, KeysInterface};
 
 /// Keys per SCAN page and per DEL.
 const PAGE: u32 = 500;
@@ -24,8 +26,24 @@ pub fn under_prefix(prefix: &str, pattern: &str) -> String {
     glob
 }
 
-/// The keys matching the glob `pattern`.
+/// The keys matching the glob `pattern`, on every primary of a cluster.
 pub async fn scan_keys(redis: &Client, pattern: &str) -> anyhow::Result<Vec<String>> {
+    if !redis.is_clustered() {
+        return scan_node(redis, pattern).await;
+    }
+    let primaries = redis
+        .cached_cluster_state()
+        .context("the cluster client has no slot map")?
+        .unique_primary_nodes();
+    let mut keys = Vec::new();
+    for primary in primaries {
+        keys.extend(scan_node(&redis.with_cluster_node(primary), pattern).await?);
+    }
+    Ok(keys)
+}
+
+/// The keys matching `pattern` on the one server `redis` sends its commands to.
+async fn scan_node(redis: &impl KeysInterface, pattern: &str) -> anyhow::Result<Vec<String>> {
     let mut keys = Vec::new();
     let mut cursor = "0".to_owned();
     loop {
@@ -42,8 +60,18 @@ pub async fn scan_keys(redis: &Client, pattern: &str) -> anyhow::Result<Vec<Stri
 /// Deletes the keys matching the glob `pattern` and returns how many there were.
 pub async fn delete_keys(redis: &Client, pattern: &str) -> anyhow::Result<usize> {
     let keys = scan_keys(redis, pattern).await?;
-    for batch in keys.chunks(PAGE as usize) {
-        let _: i64 = redis.del(batch.to_vec()).await?;
+    let groups = if redis.is_clustered() {
+        fred::util::group_by_hash_slot(keys.iter().map(String::as_str))?
+            .into_values()
+            .map(Vec::from)
+            .collect()
+    } else {
+        vec![keys.iter().map(|key| key.as_str().into()).collect()]
+    };
+    for group in groups {
+        for batch in group.chunks(PAGE as usize) {
+            let _: i64 = redis.del(batch.to_vec()).await?;
+        }
     }
     Ok(keys.len())
 }

@@ -2,7 +2,6 @@
 //! chosen here so concurrent tests never collide, with static credentials.
 
 use std::{
-    net::TcpListener,
     path::PathBuf,
     process::Stdio,
     time::{Duration, Instant},
@@ -66,7 +65,7 @@ impl S3Server {
             filer_grpc,
             s3,
             s3_grpc,
-        ] = free_ports::<8>()?;
+        ] = crate::free_ports::<8>()?;
         let d = dir.path().display();
         let args = format!(
             "-logdir={d}/logs server -dir={d}/data -ip=127.0.0.1 -ip.bind=127.0.0.1 \
@@ -158,16 +157,4 @@ fn binary() -> PathBuf {
         return local;
     }
     PathBuf::from("weed")
-}
-
-/// `N` distinct free ports (held open together, so they differ).
-fn free_ports<const N: usize>() -> anyhow::Result<[u16; N]> {
-    let listeners = (0..N)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut ports = [0u16; N];
-    for (port, listener) in ports.iter_mut().zip(&listeners) {
-        *port = listener.local_addr()?.port();
-    }
-    Ok(ports)
 }

@@ -1,4 +1,4 @@
-//! `comment.v1.counts`: comment counts of N videos (one Redis call; one rebuild for all the
+//! `comment.v1.counts`: comment counts of N videos (one Redis round trip; one rebuild for all the
 //! videos whose state was lost).
 
 use std::sync::Arc;

@@ -15,7 +15,7 @@ pub async fn handle(
     let comment = match state.hot.get(request.video_id, request.comment_id).await? {
         Loaded::Yes(found) => found,
         Loaded::NotLoaded => {
-            rebuild::videos(&state, &[request.video_id]).await?;
+            rebuild::video(&state, request.video_id).await?;
             match state.hot.get(request.video_id, request.comment_id).await? {
                 Loaded::Yes(found) => found,
                 Loaded::NotLoaded => None,

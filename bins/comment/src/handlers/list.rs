@@ -13,7 +13,7 @@ pub async fn handle(state: Arc<State>, request: ListComments) -> Result<Comments
         if let Loaded::Yes(comments) = state.hot.list(request.video_id, MAX_LIST).await? {
             return Ok(Comments { comments });
         }
-        rebuild::videos(&state, &[request.video_id]).await?;
+        rebuild::video(&state, request.video_id).await?;
     }
     // Loaded twice and missing twice (Redis evicting or flushing under us): not "none".
     Err(CommentError::HotStateLost)

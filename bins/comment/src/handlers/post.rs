@@ -18,7 +18,6 @@ pub async fn handle(state: Arc<State>, request: PostComment) -> Result<CommentIn
         )));
     }
     write::check_video(&state, request.video_id).await?;
-    write::ensure_loaded(&state, request.video_id).await?;
     let event = CommentEvent {
         comment_id: state.ids.next_id().await?,
         video_id: request.video_id,

@@ -1,8 +1,12 @@
 //! Accounts end to end: register → login → get, and usernames that stay unique under races.
 
 use reqwest::StatusCode;
+use testkit::RedisMode;
 
-use crate::app::{App, error_json, ok_json};
+use crate::{
+    app::{App, error_json, ok_json},
+    workers::WorkerSet,
+};
 
 async fn login(app: &App, username: &str, password: &str) -> reqwest::Response {
     app.http
@@ -13,9 +17,10 @@ async fn login(app: &App, username: &str, password: &str) -> reqwest::Response {
         .unwrap()
 }
 
-#[tokio::test]
-async fn register_then_login_then_get_round_trips() {
-    let app = App::start_users_only().await;
+// The user worker's Redis is its snowflake node lease (one key per script).
+on_both_redis_modes!(register_then_login_then_get_round_trips);
+async fn register_then_login_then_get_round_trips(redis: RedisMode) {
+    let app = App::launch_on(redis, WorkerSet::USER_ROUTES, |_| {}).await;
     let (id, _) = app.register("roundtrip", "secret1").await;
     let body = ok_json(login(&app, "roundtrip", "secret1").await).await;
     assert_eq!(body["user_id"], id);

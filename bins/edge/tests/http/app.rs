@@ -6,7 +6,7 @@ use objects::ObjectStore;
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 use settings::Settings;
-use testkit::TestEnv;
+use testkit::{RedisMode, TestEnv};
 
 use crate::workers::{WorkerSet, Workers};
 
@@ -58,9 +58,28 @@ impl App {
         Self::launch(WorkerSet::ALL, tweak).await
     }
 
+    /// Starts with every worker, its hot state on `redis` (one Redis or the Redis Cluster).
+    pub async fn start_on(redis: RedisMode) -> App {
+        Self::launch_on(redis, WorkerSet::ALL, |_| {}).await
+    }
+
+    /// [`App::start_on`] with settings adjusted by `tweak`.
+    pub async fn start_with_on(redis: RedisMode, tweak: impl FnOnce(&mut Settings)) -> App {
+        Self::launch_on(redis, WorkerSet::ALL, tweak).await
+    }
+
     /// Starts the edge with the workers of `workers`, settings adjusted by `tweak`.
     pub async fn launch(workers: WorkerSet, tweak: impl FnOnce(&mut Settings)) -> App {
-        let mut env = TestEnv::start().await.expect("test servers");
+        Self::launch_on(RedisMode::Single, workers, tweak).await
+    }
+
+    /// [`App::launch`] with the hot state on `redis`.
+    pub async fn launch_on(
+        redis: RedisMode,
+        workers: WorkerSet,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> App {
+        let mut env = TestEnv::start_on(redis).await.expect("test servers");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         env.settings.edge.public_base_url = base.clone();

@@ -1,5 +1,6 @@
 //! Comments end to end: post → list → counts → delete through the edge, bad input, hot
 //! state rebuilt after Redis loses it, and persistence that never resurrects a deletion.
+use testkit::RedisMode;
 
 use contract::comment::CommentEvent;
 use reqwest::StatusCode;
@@ -69,9 +70,9 @@ pub(crate) async fn video(app: &App, seed: u32) -> (i64, String) {
     (body["video_id"].as_i64().unwrap(), token)
 }
 
-#[tokio::test]
-async fn post_list_count_and_delete_round_trip() {
-    let app = App::start().await;
+on_both_redis_modes!(post_list_count_and_delete_round_trip);
+async fn post_list_count_and_delete_round_trip(redis: RedisMode) {
+    let app = App::start_on(redis).await;
     let (video, _) = video(&app, 30).await;
     let (talker, token) = app.register("talker", "secret1").await;
     let first = ok_json(post(&app, &token, video, "  first!  ").await).await;
@@ -183,9 +184,9 @@ pub(crate) async fn one_two_three_without_two(app: &App, seed: u32) -> (i64, Str
     (video, token)
 }
 
-#[tokio::test]
-async fn lists_and_counts_survive_redis_losing_everything() {
-    let app = App::start().await;
+on_both_redis_modes!(lists_and_counts_survive_redis_losing_everything);
+async fn lists_and_counts_survive_redis_losing_everything(redis: RedisMode) {
+    let app = App::start_on(redis).await;
     let (video, _) = one_two_three_without_two(&app, 32).await;
     // Immediately (the stream's tail may not be persisted yet), then once persisted.
     app.lose_redis("cm:*").await;

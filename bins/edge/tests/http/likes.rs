@@ -1,5 +1,6 @@
 //! Likes end to end: action → list → counts through the edge, concurrency, bad input, and
 //! hot state rebuilt after Redis loses it (persistence itself: `persistence.rs`).
+use testkit::RedisMode;
 
 use std::time::Duration;
 
@@ -66,9 +67,9 @@ async fn persisted_like(app: &App, user: i64, video: i64) -> Option<bool> {
         .unwrap()
 }
 
-#[tokio::test]
-async fn like_list_and_counts_round_trip_and_unlike_is_idempotent() {
-    let app = App::start().await;
+on_both_redis_modes!(like_list_and_counts_round_trip_and_unlike_is_idempotent);
+async fn like_list_and_counts_round_trip_and_unlike_is_idempotent(redis: RedisMode) {
+    let app = App::start_on(redis).await;
     let (author, _, video) = video_by(&app, "author", 20).await;
     let (fan, token) = app.register("fan", "secret1").await;
     for _ in 0..2 {
@@ -169,11 +170,13 @@ async fn bad_like_requests_are_json_errors() {
     error_json(response, StatusCode::BAD_REQUEST).await;
 }
 
-#[tokio::test]
-async fn counts_and_lists_survive_redis_losing_everything_before_and_after_persistence() {
+on_both_redis_modes!(counts_and_lists_survive_redis_losing_everything_before_and_after_persistence);
+async fn counts_and_lists_survive_redis_losing_everything_before_and_after_persistence(
+    redis: RedisMode,
+) {
     // A short ack wait: the killed consumer's pending pull still receives messages, which come
     // back to the next consumer only after it.
-    let mut app = App::start_with(|s| s.persist.ack_wait_ms = Some(1_000)).await;
+    let mut app = App::start_with_on(redis, |s| s.persist.ack_wait_ms = Some(1_000)).await;
     let (author, _, video) = video_by(&app, "resilient", 23).await;
     // Hold persistence back, so the likes exist only in the stream (and in Redis).
     let idle = favorite::persister(

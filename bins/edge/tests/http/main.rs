@@ -3,6 +3,29 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
+/// Runs each named hot-state test twice, as `NAME::on_one_redis` and
+/// `NAME::on_a_redis_cluster`: the test is an `async fn NAME(redis: RedisMode)` that starts its
+/// app with `App::start_on(redis)`. Only the tests that exercise the Redis scripts use it, so
+/// the suite grows by those alone (the cluster starts once per test binary).
+/// `cargo test -p edge --test http on_a_redis_cluster` runs the cluster half.
+macro_rules! on_both_redis_modes {
+    ($($test:ident),+ $(,)?) => {
+        $(
+            mod $test {
+                #[tokio::test]
+                async fn on_one_redis() {
+                    super::$test(testkit::RedisMode::Single).await
+                }
+
+                #[tokio::test]
+                async fn on_a_redis_cluster() {
+                    super::$test(testkit::RedisMode::Cluster).await
+                }
+            }
+        )+
+    };
+}
+
 mod accounts;
 mod app;
 mod auth_routes;
@@ -12,6 +35,9 @@ mod caught_up;
 mod comments;
 mod compat;
 mod follow_persistence;
+mod hot_loss;
+mod hot_churn;
+mod hot_scale;
 mod key_refetch;
 mod likes;
 mod list_caps;

@@ -1,6 +1,7 @@
 //! Redis losing only part of the hot state — the comment counts of several videos at once,
 //! one key of a video's comment state, or only the record of applied events — and every
 //! answer staying right, rebuilt from MySQL and the stream.
+use testkit::RedisMode;
 
 use serde_json::Value;
 
@@ -31,9 +32,9 @@ async fn feed_comment_counts(app: &App) -> Vec<(i64, i64)> {
     counts
 }
 
-#[tokio::test]
-async fn one_feed_request_rebuilds_the_comment_counts_of_several_videos() {
-    let app = App::start().await;
+on_both_redis_modes!(one_feed_request_rebuilds_the_comment_counts_of_several_videos);
+async fn one_feed_request_rebuilds_the_comment_counts_of_several_videos(redis: RedisMode) {
+    let app = App::start_on(redis).await;
     let mut want = Vec::new();
     for (seed, comments) in [(40, 1), (41, 2), (42, 3)] {
         let (video, token) = video(&app, seed).await;
@@ -53,9 +54,9 @@ async fn one_feed_request_rebuilds_the_comment_counts_of_several_videos() {
     assert_eq!(feed_comment_counts(&app).await, want);
 }
 
-#[tokio::test]
-async fn losing_one_key_of_a_videos_comment_state_leaves_lists_and_counts_right() {
-    let app = App::start().await;
+on_both_redis_modes!(losing_one_key_of_a_videos_comment_state_leaves_lists_and_counts_right);
+async fn losing_one_key_of_a_videos_comment_state_leaves_lists_and_counts_right(redis: RedisMode) {
+    let app = App::start_on(redis).await;
     let (video, token) = one_two_three_without_two(&app, 43).await;
     COMMENTS.everything_persisted(&app).await;
     assert_eq!(crate::comments::persisted(&app, video).await.len(), 3);
@@ -63,7 +64,7 @@ async fn losing_one_key_of_a_videos_comment_state_leaves_lists_and_counts_right(
     // The set of ids, the bodies, the applied sequences: each lost alone before a read,
     // then lost alone before a new comment is written on top of what is left.
     for kind in ["z", "b", "s"] {
-        let lost = format!("cm:{kind}:{video}");
+        let lost = format!("cm:{{v{video}}}:{kind}");
         app.lose_redis(&lost).await;
         assert_eq!(
             texts(list(&app, video).await),
@@ -84,10 +85,10 @@ async fn losing_one_key_of_a_videos_comment_state_leaves_lists_and_counts_right(
     }
 }
 
-#[tokio::test]
-async fn losing_only_the_applied_records_counts_no_like_or_follow_twice() {
+on_both_redis_modes!(losing_only_the_applied_records_counts_no_like_or_follow_twice);
+async fn losing_only_the_applied_records_counts_no_like_or_follow_twice(redis: RedisMode) {
     // A short ack wait: the held-back consumer's messages come back soon after its kill.
-    let mut app = App::start_with(|s| s.persist.ack_wait_ms = Some(1_000)).await;
+    let mut app = App::start_with_on(redis, |s| s.persist.ack_wait_ms = Some(1_000)).await;
     // Likes held back from MySQL, so the applied record is all that says Redis has them.
     let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
     let idle = favorite::persister(app.env.db.pool.clone(), js.clone(), &held_back(&app));
@@ -106,7 +107,9 @@ async fn losing_only_the_applied_records_counts_no_like_or_follow_twice() {
     ok_json(like(&app, &token, video, 1).await).await;
     ok_json(follow(&app, &token, author, 1).await).await;
     app.lose_redis("fav:applied").await;
-    app.lose_redis("rel:applied").await;
+    // Follows keep no applied record: each side's pair sequences are what say which events
+    // it holds, so those are what is lost.
+    app.lose_redis("rel:*s").await;
     // A second like and follow by someone else, applied on top of what is left.
     let (_, other) = app.register("applied_other", "secret1").await;
     ok_json(like(&app, &other, video, 1).await).await;
@@ -128,7 +131,7 @@ async fn losing_only_the_applied_records_counts_no_like_or_follow_twice() {
     // The record lost again, and with it the video's count: rebuilt from MySQL (no likes yet)
     // plus the unpersisted events, each counted once.
     app.lose_redis("fav:applied").await;
-    app.lose_redis(&format!("fav:v:{video}")).await;
+    app.lose_redis(&format!("fav:{{v{video}}}:p")).await;
     check(&app).await;
     // Once persisted, losing everything else as well gives the same answers from MySQL.
     let running = favorite::persister(app.env.db.pool.clone(), js, &app.env.settings);

@@ -6,6 +6,7 @@ use crate::{
     persistence::held_back,
     social::{follow, ids, user},
 };
+use testkit::RedisMode;
 
 async fn follow_rows(app: &App) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM follows")
@@ -14,9 +15,9 @@ async fn follow_rows(app: &App) -> i64 {
         .unwrap()
 }
 
-#[tokio::test]
-async fn follow_state_survives_redis_losing_it_before_and_after_persistence() {
-    let mut app = App::start_with(|s| s.persist.ack_wait_ms = Some(1_000)).await;
+on_both_redis_modes!(follow_state_survives_redis_losing_it_before_and_after_persistence);
+async fn follow_state_survives_redis_losing_it_before_and_after_persistence(redis: RedisMode) {
+    let mut app = App::start_with_on(redis, |s| s.persist.ack_wait_ms = Some(1_000)).await;
     let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
     // Hold persistence back, so the follows exist only in the stream (and in Redis).
     let idle = relation::persister(app.env.db.pool.clone(), js.clone(), &held_back(&app));

@@ -1,4 +1,5 @@
 //! Follows, friends and direct messages end to end through the edge.
+use testkit::RedisMode;
 
 use std::time::{Duration, Instant};
 
@@ -64,9 +65,9 @@ async fn chat(app: &App, token: &str, peer: i64, after: i64) -> Vec<Value> {
         .clone()
 }
 
-#[tokio::test]
-async fn follows_counts_friends_and_latest_messages_from_both_sides() {
-    let app = App::start().await;
+on_both_redis_modes!(follows_counts_friends_and_latest_messages_from_both_sides);
+async fn follows_counts_friends_and_latest_messages_from_both_sides(redis: RedisMode) {
+    let app = App::start_on(redis).await;
     let (a, token_a) = app.register("alice", "secret1").await;
     let (b, token_b) = app.register("bob", "secret1").await;
     ok_json(follow(&app, &token_a, b, 1).await).await;
@@ -207,9 +208,9 @@ async fn wait_until_clock_passes(ms: i64) {
     }
 }
 
-#[tokio::test]
-async fn chat_history_goes_both_ways_and_polls_only_newer_messages() {
-    let app = App::start().await;
+on_both_redis_modes!(chat_history_goes_both_ways_and_polls_only_newer_messages);
+async fn chat_history_goes_both_ways_and_polls_only_newer_messages(redis: RedisMode) {
+    let app = App::start_on(redis).await;
     let (a, token_a) = app.register("sender", "secret1").await;
     let (b, token_b) = app.register("receiver", "secret1").await;
     ok_json(send(&app, &token_a, b, "one").await).await;

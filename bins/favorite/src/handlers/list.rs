@@ -4,16 +4,20 @@ use std::sync::Arc;
 
 use contract::favorite::{FavoriteVideos, ListFavorites};
 
-use crate::{State, error::FavoriteError, rebuild};
+use crate::{State, error::FavoriteError, hot::FavKey, rebuild};
 
 pub async fn handle(
     state: Arc<State>,
     request: ListFavorites,
 ) -> Result<FavoriteVideos, FavoriteError> {
-    if let Some(video_ids) = state.hot.list(request.user_id).await? {
-        return Ok(FavoriteVideos { video_ids });
-    }
-    rebuild::users(&state, &[request.user_id]).await?;
-    let video_ids = state.hot.list(request.user_id).await?.unwrap_or_default();
+    let user = request.user_id;
+    let hot = &state.hot;
+    let read = || async move {
+        match hot.list(user).await? {
+            Some(ids) => Ok((ids, Vec::new())),
+            None => Ok((Vec::new(), vec![FavKey::User(user)])),
+        }
+    };
+    let video_ids = rebuild::read_through(&state, read).await?;
     Ok(FavoriteVideos { video_ids })
 }

@@ -9,7 +9,7 @@ use contract::{
     video::GetVideos,
 };
 
-use crate::{State, error::FavoriteError, hot::Applied, rebuild, store::CountBy};
+use crate::{State, error::FavoriteError, rebuild};
 
 pub async fn handle(state: Arc<State>, request: SetFavorite) -> Result<FavoriteSet, FavoriteError> {
     if request.video_id <= 0 {
@@ -31,38 +31,15 @@ pub async fn handle(state: Arc<State>, request: SetFavorite) -> Result<FavoriteS
         liked: request.liked,
         at_ms: now_ms(),
     };
-    // Load what this event touches *before* it exists: a state rebuilt later could already
-    // hold the event (persisted meanwhile) while the counts loaded earlier do not.
-    ensure_loaded(&state, &event).await?;
     let subject = event_subject(event.author_id, event.video_id, event.user_id);
     let seq = mesh::events::publish(&state.js, subject, &event).await?;
-    for _ in 0..3 {
-        if state.hot.apply(seq, &event).await? == Applied::Done {
-            return Ok(FavoriteSet { seq });
-        }
-        // Redis lost the state in between: the rebuild includes this event (it is in the
-        // stream and claimed as applied), and applying it again is a no-op.
-        ensure_loaded(&state, &event).await?;
-    }
-    Err(FavoriteError::Stream("hot state keeps disappearing".into()))
-}
-
-async fn ensure_loaded(state: &State, event: &FavoriteEvent) -> Result<(), FavoriteError> {
-    let [user, video, author, applied] = state
-        .hot
-        .loaded(event.user_id, event.video_id, event.author_id)
-        .await?;
-    // A rebuild also restores the applied-events record (it claims the unpersisted tail).
-    if !user || !applied {
-        rebuild::users(state, &[event.user_id]).await?;
-    }
-    if !video {
-        rebuild::counts(state, CountBy::Video, &[event.video_id]).await?;
-    }
-    if !author {
-        rebuild::counts(state, CountBy::Author, &[event.author_id]).await?;
-    }
-    Ok(())
+    // Each group applies the event once, whatever happened to the others, so nothing needs
+    // loading before the publish: a group found missing is rebuilt (with this event, which
+    // the stream holds by now) and the event applied again, a no-op where it already is.
+    let (hot, event) = (&state.hot, &event);
+    let apply = || async move { Ok(((), hot.apply(seq, event).await?)) };
+    rebuild::read_through(&state, apply).await?;
+    Ok(FavoriteSet { seq })
 }
 
 fn now_ms() -> i64 {

@@ -1,11 +1,11 @@
 //! `favorite.v1.user_stats`: for N users, how many videos each liked and how many likes
-//! their videos received.
+//! their videos received — one round trip, plus one rebuild batch for what was missing.
 
 use std::sync::Arc;
 
 use contract::favorite::{UserStat, UserStats, UserStatsReply};
 
-use crate::{State, error::FavoriteError, rebuild, store::CountBy};
+use crate::{State, error::FavoriteError, hot::FavKey, rebuild};
 
 /// More than any page shows; bounds the Redis work of one request.
 const MAX_IDS: usize = 1_000;
@@ -20,45 +20,37 @@ pub async fn handle(
             "at most {MAX_IDS} ids per request"
         )));
     }
-    let liked = liked_counts(&state, &ids).await?;
-    let received = received_counts(&state, &ids).await?;
+    let users: Vec<FavKey> = ids.iter().map(|id| FavKey::User(*id)).collect();
+    let authors: Vec<FavKey> = ids.iter().map(|id| FavKey::Author(*id)).collect();
+    let (shared, ids_ref, users, authors) = (&*state, &ids, &users, &authors);
+    let attempt = || async move {
+        let (liked, received) = read(shared, ids_ref, authors).await?;
+        let mut missing = super::missing(users, &liked);
+        missing.extend(super::missing(authors, &received));
+        Ok(((liked, received), missing))
+    };
+    let (liked, received) = rebuild::read_through(&state, attempt).await?;
     let stats = ids
         .iter()
         .zip(liked.into_iter().zip(received))
         .map(|(id, (favorite_count, total_favorited))| UserStat {
             user_id: *id,
-            favorite_count,
-            total_favorited,
+            favorite_count: favorite_count.unwrap_or_default(),
+            total_favorited: total_favorited.unwrap_or_default(),
         })
         .collect();
     Ok(UserStatsReply { stats })
 }
 
-fn missing(ids: &[i64], found: &[Option<i64>]) -> Vec<i64> {
-    ids.iter()
-        .zip(found)
-        .filter(|(_, v)| v.is_none())
-        .map(|(id, _)| *id)
-        .collect()
-}
+type Counts = Vec<Option<i64>>;
 
-async fn liked_counts(state: &State, ids: &[i64]) -> Result<Vec<i64>, FavoriteError> {
-    let mut found = state.hot.liked_counts(ids).await?;
-    let lost = missing(ids, &found);
-    if !lost.is_empty() {
-        rebuild::users(state, &lost).await?;
-        found = state.hot.liked_counts(ids).await?;
-    }
-    Ok(found.into_iter().map(Option::unwrap_or_default).collect())
-}
-
-async fn received_counts(state: &State, ids: &[i64]) -> Result<Vec<i64>, FavoriteError> {
-    let keys = || ids.iter().map(|id| state.hot.author_count(*id)).collect();
-    let mut found = state.hot.counts(keys()).await?;
-    let lost = missing(ids, &found);
-    if !lost.is_empty() {
-        rebuild::counts(state, CountBy::Author, &lost).await?;
-        found = state.hot.counts(keys()).await?;
-    }
-    Ok(found.into_iter().map(Option::unwrap_or_default).collect())
+async fn read(
+    state: &State,
+    ids: &[i64],
+    authors: &[FavKey],
+) -> Result<(Counts, Counts), FavoriteError> {
+    Ok(tokio::try_join!(
+        state.hot.liked_counts(ids),
+        state.hot.counts(authors)
+    )?)
 }

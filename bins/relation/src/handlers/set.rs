@@ -1,5 +1,5 @@
 //! `relation.v1.set`: follow or unfollow. Acknowledged once the event is in RELATIONS; the
-//! hot state is updated before the reply, MySQL in the consumer's next batch.
+//! hot state of both users is updated before the reply, MySQL in the consumer's next batch.
 
 use std::sync::Arc;
 
@@ -34,33 +34,34 @@ pub async fn handle(state: Arc<State>, request: SetFollow) -> Result<FollowSet, 
         following: request.following,
         at_ms: now_ms(),
     };
-    // Loaded before the event exists, for the reason given in the favorite worker: loaded
-    // later, one user's state could hold the event while the other's did not.
-    ensure_loaded(&state, &event).await?;
     let subject = event_subject(event.follower_id, event.followee_id);
     let seq = mesh::events::publish(&state.js, subject, &event).await?;
-    for _ in 0..3 {
-        if state.hot.apply(seq, &event).await? >= 0 {
-            return Ok(FollowSet { seq });
+    // Both sides in one round trip. A side that is not loaded is rebuilt with this event in
+    // it (the rebuild waits for the tail to hold it): each side keeps its own pair
+    // sequences, so it does not matter whether the other side had it already.
+    let applied = state.hot.apply(seq, &event).await?;
+    for (side, loaded) in [Side::Out, Side::In].into_iter().zip(applied) {
+        if !loaded {
+            apply_rebuilt(&state, side, seq, &event).await?;
         }
-        ensure_loaded(&state, &event).await?;
     }
-    Err(RelationError::Stream("hot state keeps disappearing".into()))
+    Ok(FollowSet { seq })
 }
 
-async fn ensure_loaded(state: &State, event: &FollowEvent) -> Result<(), RelationError> {
-    let [follower, followee, applied] = state
-        .hot
-        .loaded(event.follower_id, event.followee_id)
-        .await?;
-    // A rebuild also restores the applied-events record (it claims the unpersisted tail).
-    if !follower || !applied {
-        rebuild::sets(state, Side::Out, &[event.follower_id]).await?;
+async fn apply_rebuilt(
+    state: &Arc<State>,
+    side: Side,
+    seq: u64,
+    event: &FollowEvent,
+) -> Result<(), RelationError> {
+    let (user, _) = side.of(event);
+    for _ in 0..3 {
+        rebuild::sides(state, &[(side, user)]).await?;
+        if state.hot.apply_side(side, seq, event).await? {
+            return Ok(());
+        }
     }
-    if !followee {
-        rebuild::sets(state, Side::In, &[event.followee_id]).await?;
-    }
-    Ok(())
+    Err(RelationError::Stream("hot state keeps disappearing".into()))
 }
 
 fn now_ms() -> i64 {

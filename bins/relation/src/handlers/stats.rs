@@ -1,11 +1,16 @@
 //! `relation.v1.stats`: for N users, follow and follower counts and whether the viewer
-//! follows each — a constant number of Redis calls, one rebuild for whatever was lost.
+//! follows each — one Redis round trip, plus one rebuild of whatever was lost.
 
 use std::sync::Arc;
 
 use contract::relation::{RelationStat, RelationStats, RelationStatsReply};
 
-use crate::{State, error::RelationError, hot::Side, rebuild};
+use crate::{
+    State,
+    error::RelationError,
+    hot::{Side, Stats},
+    rebuild,
+};
 
 /// More than any page shows; bounds the Redis work of one request.
 const MAX_IDS: usize = 1_000;
@@ -20,52 +25,43 @@ pub async fn handle(
             "at most {MAX_IDS} ids per request"
         )));
     }
-    let follows = sizes(&state, Side::Out, &ids).await?;
-    let followers = sizes(&state, Side::In, &ids).await?;
-    let viewer_follows = match request.viewer {
-        Some(viewer) => viewer_follows(&state, viewer, &ids).await?,
-        None => vec![false; ids.len()],
-    };
+    let mut read = state.hot.stats(&ids, request.viewer).await?;
+    let lost = lost_sides(&ids, request.viewer, &read);
+    if !lost.is_empty() {
+        rebuild::sides(&state, &lost).await?;
+        read = state.hot.stats(&ids, request.viewer).await?;
+    }
+    let viewer_follows = read
+        .viewer_follows
+        .unwrap_or_else(|| vec![false; ids.len()]);
     let stats = ids
         .iter()
         .enumerate()
         .map(|(i, user_id)| RelationStat {
             user_id: *user_id,
-            follow_count: follows[i],
-            follower_count: followers[i],
+            follow_count: read.follows[i].unwrap_or_default(),
+            follower_count: read.followers[i].unwrap_or_default(),
             viewer_follows: viewer_follows[i],
         })
         .collect();
     Ok(RelationStatsReply { stats })
 }
 
-async fn sizes(state: &State, side: Side, ids: &[i64]) -> Result<Vec<i64>, RelationError> {
-    let mut found = state.hot.sizes(side, ids).await?;
-    let missing: Vec<i64> = ids
-        .iter()
-        .zip(&found)
-        .filter(|(_, v)| v.is_none())
-        .map(|(id, _)| *id)
-        .collect();
-    if !missing.is_empty() {
-        rebuild::sets(state, side, &missing).await?;
-        found = state.hot.sizes(side, ids).await?;
+/// The sides the read found not loaded, each once.
+fn lost_sides(ids: &[i64], viewer: Option<i64>, read: &Stats) -> Vec<(Side, i64)> {
+    let mut lost = Vec::new();
+    for (i, user) in ids.iter().enumerate() {
+        if read.follows[i].is_none() {
+            lost.push((Side::Out, *user));
+        }
+        if read.followers[i].is_none() {
+            lost.push((Side::In, *user));
+        }
     }
-    Ok(found.into_iter().map(Option::unwrap_or_default).collect())
-}
-
-async fn viewer_follows(
-    state: &State,
-    viewer: i64,
-    ids: &[i64],
-) -> Result<Vec<bool>, RelationError> {
-    if let Some(flags) = state.hot.follows(viewer, ids).await? {
-        return Ok(flags);
+    if let Some(viewer) = viewer.filter(|_| read.viewer_follows.is_none()) {
+        lost.push((Side::Out, viewer));
     }
-    rebuild::sets(state, Side::Out, &[viewer]).await?;
-    Ok(state
-        .hot
-        .follows(viewer, ids)
-        .await?
-        .unwrap_or_else(|| vec![false; ids.len()]))
+    lost.sort_unstable_by_key(|(side, user)| (*user, *side == Side::In));
+    lost.dedup();
+    lost
 }

@@ -62,9 +62,3 @@ impl From<mesh::events::PublishError> for FavoriteError {
         FavoriteError::Stream(err.to_string())
     }
 }
-
-impl From<hotstate::TailError> for FavoriteError {
-    fn from(err: hotstate::TailError) -> Self {
-        FavoriteError::Stream(err.to_string())
-    }
-}

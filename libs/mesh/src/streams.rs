@@ -2,11 +2,7 @@
 //! server's own JSON format, so `nats stream add --config` reads them too), created or
 //! updated at start-up.
 
-use async_nats::jetstream::{
-    self,
-    consumer::pull,
-    stream,
-};
+use async_nats::jetstream::{self, consumer::pull, stream};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StreamSetupError {
@@ -67,4 +63,3 @@ fn parse<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, St
         source,
     })
 }
-

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use contract::favorite::{ListFavorites, SetFavorite, UserStats, VideoStats};
 
+use testkit::RedisMode;
+
 use crate::{app::App, caught_up::FAVORITES};
 
 const USERS: std::ops::Range<i64> = 5_000..5_030;
@@ -68,9 +70,9 @@ async fn assert_hot_matches_mysql(app: &App, caller: &mesh::Caller, author: i64,
     }
 }
 
-#[tokio::test]
-async fn like_keys_lost_during_concurrent_writes_end_with_the_counts_mysql_holds() {
-    let app = App::start().await;
+on_both_redis_modes!(like_keys_lost_during_concurrent_writes_end_with_the_counts_mysql_holds);
+async fn like_keys_lost_during_concurrent_writes_end_with_the_counts_mysql_holds(redis: RedisMode) {
+    let app = App::start_on(redis).await;
     let (author, token) = app.register("lossy_author", "secret1").await;
     let mut videos = Vec::new();
     for seed in 0..3 {

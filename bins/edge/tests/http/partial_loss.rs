@@ -85,11 +85,11 @@ async fn losing_one_key_of_a_videos_comment_state_leaves_lists_and_counts_right(
     }
 }
 
-on_both_redis_modes!(losing_only_the_applied_records_counts_no_like_or_follow_twice);
-async fn losing_only_the_applied_records_counts_no_like_or_follow_twice(redis: RedisMode) {
+on_both_redis_modes!(losing_only_the_pair_sequences_counts_no_like_or_follow_twice);
+async fn losing_only_the_pair_sequences_counts_no_like_or_follow_twice(redis: RedisMode) {
     // A short ack wait: the held-back consumer's messages come back soon after its kill.
     let mut app = App::start_with_on(redis, |s| s.persist.ack_wait_ms = Some(1_000)).await;
-    // Likes held back from MySQL, so the applied record is all that says Redis has them.
+    // Likes held back from MySQL, so the pair sequences are all that say Redis has them.
     let js = async_nats::jetstream::new(app.env.nats_client().await.unwrap());
     let idle = favorite::persister(app.env.db.pool.clone(), js.clone(), &held_back(&app));
     app.favorite.replace_persister(idle).kill();
@@ -106,9 +106,8 @@ async fn losing_only_the_applied_records_counts_no_like_or_follow_twice(redis: R
     let (fan, token) = app.register("applied_fan", "secret1").await;
     ok_json(like(&app, &token, video, 1).await).await;
     ok_json(follow(&app, &token, author, 1).await).await;
-    app.lose_redis("fav:applied").await;
-    // Follows keep no applied record: each side's pair sequences are what say which events
-    // it holds, so those are what is lost.
+    // Each group's pair sequences are what say which events it holds, so those are lost.
+    app.lose_redis("fav:*:seq").await;
     app.lose_redis("rel:*s").await;
     // A second like and follow by someone else, applied on top of what is left.
     let (_, other) = app.register("applied_other", "secret1").await;
@@ -128,9 +127,9 @@ async fn losing_only_the_applied_records_counts_no_like_or_follow_twice(redis: R
         );
     };
     check(&app).await;
-    // The record lost again, and with it the video's count: rebuilt from MySQL (no likes yet)
-    // plus the unpersisted events, each counted once.
-    app.lose_redis("fav:applied").await;
+    // The sequences lost again, and with them the video's count: rebuilt from MySQL (no
+    // likes yet) plus the unpersisted events, each counted once.
+    app.lose_redis("fav:*:seq").await;
     app.lose_redis(&format!("fav:{{v{video}}}:p")).await;
     check(&app).await;
     // Once persisted, losing everything else as well gives the same answers from MySQL.

@@ -5,7 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChatSettings, FilterSettings, MediaSettings, PersistSettings, SettingsError, StoreKind,
+    CacheSettings, ChatSettings, FilterSettings, MediaSettings, PersistSettings, SettingsError,
+    StoreKind,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,6 +26,7 @@ pub struct Settings {
     pub filter: FilterSettings,
     pub persist: PersistSettings,
     pub chat: ChatSettings,
+    pub cache: CacheSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -206,6 +208,9 @@ impl Settings {
         if !(1..=10_000).contains(&self.persist.max_batch) || self.persist.max_wait_ms == 0 {
             return invalid("persist.max_batch must be 1–10000 and persist.max_wait_ms above 0");
         }
+        if self.cache.negative_ttl_ms == 0 {
+            return invalid("cache.negative_ttl_ms must be above 0");
+        }
         if self.chat.page == 0 {
             return invalid("chat.page must be above 0");
         }
@@ -260,6 +265,7 @@ impl Default for Settings {
             filter: FilterSettings::default(),
             persist: PersistSettings::default(),
             chat: ChatSettings::default(),
+            cache: CacheSettings::default(),
         }
     }
 }

@@ -27,7 +27,7 @@ pub async fn handle(
         .videos
         .last()
         .map_or(before_ms, |video| video.created_ms);
-    let videos = compose::videos(&state, viewer, page.videos).await?;
+    let videos = compose::videos(&state, viewer, page.videos, &page.work_counts).await?;
     Ok(super::ok(
         json!({ "video_list": videos, "next_time": next_time }),
     ))

@@ -20,6 +20,6 @@ pub async fn handle(
             .remove(&author_id)
             .ok_or_else(|| ApiError::not_found("user not found"))?;
     }
-    let videos = compose::videos(&state, viewer, page.videos).await?;
+    let videos = compose::videos(&state, viewer, page.videos, &page.work_counts).await?;
     Ok(super::ok(json!({ "video_list": videos })))
 }

@@ -59,7 +59,11 @@ async fn a_profile_is_asked_once_and_an_unknown_id_only_briefly() {
     caller.profiles(&[id]).await.unwrap();
     assert_eq!(gets_served(&stats).await, 1, "a found profile is kept");
     assert!(caller.profiles(&[missing]).await.unwrap().is_empty());
-    assert_eq!(gets_served(&stats).await, 2, "the miss was believed too long");
+    assert_eq!(
+        gets_served(&stats).await,
+        2,
+        "the miss was believed too long"
+    );
 }
 
 #[tokio::test]

@@ -1,15 +1,15 @@
 //! `GET /douyin/comment/list/`: a video's comments, newest first.
 
-use axum::{Json, extract::State};
+use axum::extract::State;
 use contract::comment::ListComments;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{AppState, compose, error::ApiError, params::Params};
 
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<super::Answer, ApiError> {
     let viewer = state.viewer(&params).await?;
     let video_id = super::positive_id(&params, "video_id")?;
     let (ids, list_request) = ([video_id], ListComments { video_id });

@@ -1,15 +1,15 @@
 //! `GET /douyin/favorite/list/`: the videos a user liked, most recently liked first.
 
-use axum::{Json, extract::State};
+use axum::extract::State;
 use contract::favorite::ListFavorites;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{AppState, compose, error::ApiError, params::Params};
 
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<super::Answer, ApiError> {
     let viewer = state.viewer(&params).await?;
     let user_id = super::subject_user(&params, viewer)?;
     let liked = state.caller.call(&ListFavorites { user_id }).await?;

@@ -25,22 +25,24 @@ async fn gets_served(client: &async_nats::Client) -> u64 {
         .unwrap()
 }
 
-async fn cached_caller(env: &TestEnv, caches: CacheSettings) -> Caller {
+/// A user worker and a caller with `caches` in front of it.
+async fn start(caches: CacheSettings) -> (TestEnv, user::UserWorker, Caller) {
+    let env = TestEnv::start().await.unwrap();
+    let worker = user::start(&env.settings, env.nats_client().await.unwrap())
+        .await
+        .unwrap();
     let client = env.nats_client().await.unwrap();
-    Caller::with_caches(client, Duration::from_secs(5), &caches)
+    let caller = Caller::with_caches(client, Duration::from_secs(5), &caches);
+    (env, worker, caller)
 }
 
 #[tokio::test]
 async fn a_profile_is_asked_once_and_an_unknown_id_only_briefly() {
-    let env = TestEnv::start().await.unwrap();
-    let _worker = user::start(&env.settings, env.nats_client().await.unwrap())
-        .await
-        .unwrap();
-    let caches = CacheSettings {
+    let (env, _worker, caller) = start(CacheSettings {
         negative_ttl_ms: 50,
         ..CacheSettings::default()
-    };
-    let caller = cached_caller(&env, caches).await;
+    })
+    .await;
     let stats = env.nats_client().await.unwrap();
     let register = Register {
         username: "cached".into(),
@@ -68,15 +70,11 @@ async fn a_profile_is_asked_once_and_an_unknown_id_only_briefly() {
 
 #[tokio::test]
 async fn random_unknown_ids_cannot_grow_the_cache_past_its_size() {
-    let env = TestEnv::start().await.unwrap();
-    let _worker = user::start(&env.settings, env.nats_client().await.unwrap())
-        .await
-        .unwrap();
-    let caches = CacheSettings {
+    let (_env, _worker, caller) = start(CacheSettings {
         profiles: 20,
         ..CacheSettings::default()
-    };
-    let caller = cached_caller(&env, caches).await;
+    })
+    .await;
     let ids: Vec<i64> = (1_000_000..1_001_000).collect();
     for batch in ids.chunks(100) {
         assert!(caller.profiles(batch).await.unwrap().is_empty());

@@ -243,6 +243,14 @@ mod tests {
         }
     }
 
+    async fn lookup_7(cache: &Lookup<i64>, calls: &Arc<AtomicUsize>) -> HashMap<i64, i64> {
+        cache.get_many(&[7], evens(calls)).await.unwrap()
+    }
+
+    fn assert_loads(calls: &AtomicUsize, expected: usize, message: &str) {
+        assert_eq!(calls.load(Ordering::SeqCst), expected, "{message}");
+    }
+
     #[tokio::test]
     async fn found_ids_are_loaded_once_in_one_batch() {
         let (cache, calls) = (lookup(100), Arc::new(AtomicUsize::new(0)));
@@ -251,45 +259,19 @@ mod tests {
         assert_eq!(found[&4], 4);
         let again = cache.get_many(&[2, 4], evens(&calls)).await.unwrap();
         assert_eq!(again.len(), 2);
-        assert_eq!(
-            calls.load(Ordering::SeqCst),
-            1,
-            "the second lookup was a hit"
-        );
+        assert_loads(&calls, 1, "the second lookup was a hit");
     }
 
     #[tokio::test]
     async fn a_missing_id_is_believed_missing_only_briefly() {
         let (cache, calls) = (lookup(100), Arc::new(AtomicUsize::new(0)));
-        assert!(
-            cache
-                .get_many(&[7], evens(&calls))
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        assert!(
-            cache
-                .get_many(&[7], evens(&calls))
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(calls.load(Ordering::SeqCst), 1, "the miss was remembered");
+        assert!(lookup_7(&cache, &calls).await.is_empty());
+        assert!(lookup_7(&cache, &calls).await.is_empty());
+        assert_loads(&calls, 1, "the miss was remembered");
         assert_eq!(cache.len().await, 1);
         tokio::time::sleep(Duration::from_millis(120)).await;
-        assert!(
-            cache
-                .get_many(&[7], evens(&calls))
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(
-            calls.load(Ordering::SeqCst),
-            2,
-            "an expired miss is asked again"
-        );
+        assert!(lookup_7(&cache, &calls).await.is_empty());
+        assert_loads(&calls, 2, "an expired miss is asked again");
     }
 
     #[tokio::test]
@@ -320,11 +302,7 @@ mod tests {
         let (second, ()) = tokio::join!(second, release);
         assert_eq!(first.await.unwrap().unwrap().len(), 2);
         assert_eq!(second.unwrap()[&12], 12);
-        assert_eq!(
-            calls.load(Ordering::SeqCst),
-            1,
-            "the second lookup loaded again"
-        );
+        assert_loads(&calls, 1, "the second lookup loaded again");
     }
 
     #[tokio::test]

@@ -7,9 +7,9 @@ use contract::{
     comment::{CommentCounts, CommentInfo},
     favorite::{UserStats, VideoStats},
     relation::RelationStats,
-    user::GetUsers,
-    video::{VideoInfo, WorkCounts},
+    video::{AuthorCount, VideoInfo, WorkCounts},
 };
+use mesh::CallError;
 
 use crate::{
     AppState,
@@ -17,32 +17,39 @@ use crate::{
     views::{Comment, User, Video, month_day},
 };
 
-/// Users by id as `viewer` sees them: profiles, work counts and like counts, fetched
-/// concurrently (one request per domain, whatever the number of users).
+/// Users by id as `viewer` sees them: profiles (cached), work counts and like counts,
+/// fetched concurrently (one request per domain, whatever the number of users).
 pub async fn users(
     state: &AppState,
     viewer: Option<i64>,
+    ids: Vec<i64>,
+) -> Result<HashMap<i64, User>, ApiError> {
+    users_with_works(state, viewer, ids, &[]).await
+}
+
+/// [`users`], with the work counts a page reply already carried: when they cover every
+/// user, the video domain is not asked again.
+async fn users_with_works(
+    state: &AppState,
+    viewer: Option<i64>,
     mut ids: Vec<i64>,
+    known_works: &[AuthorCount],
 ) -> Result<HashMap<i64, User>, ApiError> {
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let profile_request = GetUsers { ids: ids.clone() };
-    let work_request = WorkCounts {
-        author_ids: ids.clone(),
-    };
     let like_request = UserStats {
         user_ids: ids.clone(),
     };
     let relation_request = RelationStats {
-        user_ids: ids,
+        user_ids: ids.clone(),
         viewer,
     };
     let (profiles, works, likes, relations) = tokio::try_join!(
-        state.caller.call(&profile_request),
-        state.caller.call(&work_request),
+        state.caller.profiles(&ids),
+        work_counts(state, &ids, known_works),
         state.caller.call(&like_request),
         state.caller.call(&relation_request),
     )?;
@@ -52,14 +59,8 @@ pub async fn users(
         .into_iter()
         .map(|s| (s.user_id, s))
         .collect();
-    let works: HashMap<i64, i64> = works
-        .counts
-        .into_iter()
-        .map(|count| (count.author_id, count.count))
-        .collect();
     Ok(profiles
-        .users
-        .into_iter()
+        .into_values()
         .map(|profile| {
             let mut user = User::from_profile(profile, &state.public_base_url);
             user.work_count = works.get(&user.id).copied().unwrap_or_default();
@@ -77,11 +78,34 @@ pub async fn users(
         .collect())
 }
 
+/// Work counts of `ids`: from `known` when it covers them all, else one request.
+async fn work_counts(
+    state: &AppState,
+    ids: &[i64],
+    known: &[AuthorCount],
+) -> Result<HashMap<i64, i64>, CallError> {
+    let known: HashMap<i64, i64> = known.iter().map(|c| (c.author_id, c.count)).collect();
+    if ids.iter().all(|id| known.contains_key(id)) {
+        return Ok(known);
+    }
+    let request = WorkCounts {
+        author_ids: ids.to_vec(),
+    };
+    let reply = state.caller.call(&request).await?;
+    Ok(reply
+        .counts
+        .into_iter()
+        .map(|count| (count.author_id, count.count))
+        .collect())
+}
+
 /// Videos with their authors, in the order given. A video whose author is gone is dropped.
+/// `known_works` are the authors' work counts when the reply that listed them carried them.
 pub async fn videos(
     state: &AppState,
     viewer: Option<i64>,
     infos: Vec<VideoInfo>,
+    known_works: &[AuthorCount],
 ) -> Result<Vec<Video>, ApiError> {
     if infos.is_empty() {
         return Ok(Vec::new());
@@ -94,7 +118,7 @@ pub async fn videos(
     };
     let comments_request = CommentCounts { video_ids };
     let (authors, stats, comment_counts) = tokio::try_join!(
-        users(state, viewer, author_ids),
+        users_with_works(state, viewer, author_ids, known_works),
         async { Ok(state.caller.call(&stats_request).await?) },
         async { Ok(state.caller.call(&comments_request).await?) },
     )?;

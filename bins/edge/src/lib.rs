@@ -50,7 +50,7 @@ impl AppState {
         telemetry: telemetry::Telemetry,
         mut probes: Vec<Probe>,
     ) -> Self {
-        let caller = Caller::new(nats.clone(), settings.request_timeout());
+        let caller = Caller::from_settings(nats.clone(), settings);
         probes.insert(0, Probe::nats(nats));
         Self {
             verifier: Arc::new(Verifier::new(caller.clone())),

@@ -55,7 +55,9 @@ pub struct NewVideo<'a> {
     pub created_ms: i64,
 }
 
+/// The video and its author's work count, in one transaction: the count is never behind.
 pub async fn insert_video(pool: &MySqlPool, video: &NewVideo<'_>) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO videos (id, author_id, title, sha256, created_ms) VALUES (?, ?, ?, ?, ?)",
     )
@@ -64,42 +66,58 @@ pub async fn insert_video(pool: &MySqlPool, video: &NewVideo<'_>) -> Result<(), 
     .bind(video.title)
     .bind(video.sha256)
     .bind(video.created_ms)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    sqlx::query(
+        "INSERT INTO author_works (author_id, videos) VALUES (?, 1) \
+         ON DUPLICATE KEY UPDATE videos = videos + 1",
+    )
+    .bind(video.author_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }
 
-/// Up to `limit` videos created before `before_ms`, newest first (an index range read).
+/// Videos with their authors' work counts (one primary-key read of `author_works` per row).
+const PAGE_COLUMNS: &str = "SELECT v.id, v.author_id, v.title, v.created_ms, m.video_key, \
+     m.cover_key, COALESCE(w.videos, 0) AS works FROM videos v \
+     JOIN media m ON m.sha256 = v.sha256 LEFT JOIN author_works w ON w.author_id = v.author_id";
+
+/// A video of a page and its author's work count.
+pub type PageRow = (VideoInfo, i64);
+
+/// Up to `limit` videos created before `before_ms`, newest first: a backward range read of
+/// `idx_videos_feed` that stops after `limit` rows, whatever the table's size.
 pub async fn feed(
     pool: &MySqlPool,
     before_ms: i64,
     limit: u32,
-) -> Result<Vec<VideoInfo>, sqlx::Error> {
+) -> Result<Vec<PageRow>, sqlx::Error> {
     let sql = format!(
-        "{VIDEO_COLUMNS} WHERE v.created_ms < ? ORDER BY v.created_ms DESC, v.id DESC LIMIT ?"
+        "{PAGE_COLUMNS} WHERE v.created_ms < ? ORDER BY v.created_ms DESC, v.id DESC LIMIT ?"
     );
     let rows = sqlx::query(&sql)
         .bind(before_ms)
         .bind(limit)
         .fetch_all(pool)
         .await?;
-    rows.iter().map(video).collect()
+    rows.iter().map(page_row).collect()
 }
 
 pub async fn by_author(
     pool: &MySqlPool,
     author_id: i64,
     limit: u32,
-) -> Result<Vec<VideoInfo>, sqlx::Error> {
+) -> Result<Vec<PageRow>, sqlx::Error> {
     let sql = format!(
-        "{VIDEO_COLUMNS} WHERE v.author_id = ? ORDER BY v.created_ms DESC, v.id DESC LIMIT ?"
+        "{PAGE_COLUMNS} WHERE v.author_id = ? ORDER BY v.created_ms DESC, v.id DESC LIMIT ?"
     );
     let rows = sqlx::query(&sql)
         .bind(author_id)
         .bind(limit)
         .fetch_all(pool)
         .await?;
-    rows.iter().map(video).collect()
+    rows.iter().map(page_row).collect()
 }
 
 pub async fn by_ids(pool: &MySqlPool, ids: &[i64]) -> Result<Vec<VideoInfo>, sqlx::Error> {
@@ -117,7 +135,7 @@ pub async fn by_ids(pool: &MySqlPool, ids: &[i64]) -> Result<Vec<VideoInfo>, sql
     rows.iter().map(video).collect()
 }
 
-/// (author, number of videos) for the authors that have any.
+/// (author, number of videos) for the authors that have any: primary-key reads.
 pub async fn work_counts(
     pool: &MySqlPool,
     author_ids: &[i64],
@@ -126,16 +144,20 @@ pub async fn work_counts(
         return Ok(Vec::new());
     }
     let mut query =
-        QueryBuilder::new("SELECT author_id, COUNT(*) AS n FROM videos WHERE author_id IN (");
+        QueryBuilder::new("SELECT author_id, videos FROM author_works WHERE author_id IN (");
     let mut list = query.separated(", ");
     for id in author_ids {
         list.push_bind(id);
     }
-    query.push(") GROUP BY author_id");
+    query.push(") AND videos > 0");
     let rows = query.build().fetch_all(pool).await?;
     rows.iter()
-        .map(|row| Ok((row.try_get("author_id")?, row.try_get("n")?)))
+        .map(|row| Ok((row.try_get("author_id")?, row.try_get("videos")?)))
         .collect()
+}
+
+fn page_row(row: &MySqlRow) -> Result<PageRow, sqlx::Error> {
+    Ok((video(row)?, row.try_get("works")?))
 }
 
 fn video(row: &MySqlRow) -> Result<VideoInfo, sqlx::Error> {

@@ -76,6 +76,11 @@ impl Rpc for GetVideos {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Videos {
     pub videos: Vec<VideoInfo>,
+    /// The work counts of the videos' authors, so a page needs no [`WorkCounts`] request.
+    /// Filled by the feed and publish lists; empty from [`GetVideos`] (and from workers that
+    /// predate it: the caller then asks [`WorkCounts`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub work_counts: Vec<AuthorCount>,
 }
 
 /// What the video domain owns of a video. Keys are object store keys; the edge turns them

@@ -1,13 +1,15 @@
 //! Typed requests to workers: the request type picks the subject and the reply type, errors
 //! come back from the service headers, and the current trace context travels along.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use async_nats::{HeaderMap, client::RequestErrorKind, connection::State};
 use bytes::Bytes;
 use contract::{ErrorKind, Rpc, ServiceError};
 
-use crate::{ERROR_CODE_HEADER, ERROR_HEADER};
+use settings::{CacheSettings, Settings};
+
+use crate::{ERROR_CODE_HEADER, ERROR_HEADER, facts::Facts};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
@@ -41,16 +43,37 @@ impl From<CallError> for ServiceError {
     }
 }
 
-/// A NATS client and the timeout to use for every call.
-#[derive(Clone, Debug)]
+/// A NATS client, the timeout to use for every call, and the process's caches of immutable
+/// facts (`facts.rs`).
+#[derive(Clone)]
 pub struct Caller {
     pub client: async_nats::Client,
     pub timeout: Duration,
+    pub(crate) facts: Arc<Facts>,
 }
 
 impl Caller {
+    /// A caller whose caches have the default sizes.
     pub fn new(client: async_nats::Client, timeout: Duration) -> Self {
-        Self { client, timeout }
+        Self::with_caches(client, timeout, &CacheSettings::default())
+    }
+
+    /// A caller with the request timeout and cache sizes of `settings`.
+    pub fn from_settings(client: async_nats::Client, settings: &Settings) -> Self {
+        Self::with_caches(client, settings.request_timeout(), &settings.cache)
+    }
+
+    pub fn with_caches(
+        client: async_nats::Client,
+        timeout: Duration,
+        caches: &CacheSettings,
+    ) -> Self {
+        let facts = Arc::new(Facts::new(caches, timeout));
+        Self {
+            client,
+            timeout,
+            facts,
+        }
     }
 
     pub async fn call<R: Rpc>(&self, request: &R) -> Result<R::Reply, CallError> {

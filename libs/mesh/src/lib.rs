@@ -5,6 +5,8 @@
 pub mod batch;
 mod call;
 pub mod events;
+pub mod facts;
+pub mod lookup;
 mod router;
 mod serve;
 mod shutdown;

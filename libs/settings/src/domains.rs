@@ -189,3 +189,27 @@ impl Default for S3Settings {
         }
     }
 }
+
+/// The in-process caches of immutable facts (profiles, video metadata with its media keys)
+/// that every process calling the user and video domains keeps. Bounded by entries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheSettings {
+    /// Most profiles held (one entry per user id, found or not).
+    pub profiles: u64,
+    /// Most videos held (one entry per video id, found or not).
+    pub videos: u64,
+    /// How long an id the owning domain does not know is believed missing.
+    pub negative_ttl_ms: u64,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        // A profile or a video is a few hundred bytes: 100k of each is tens of MB at most.
+        Self {
+            profiles: 100_000,
+            videos: 100_000,
+            negative_ttl_ms: 2_000,
+        }
+    }
+}

@@ -5,8 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChatSettings, FilterSettings, HotSettings, MediaSettings, PersistSettings, SettingsError,
-    StoreKind,
+    CacheSettings, ChatSettings, FilterSettings, HotSettings, MediaSettings, PersistSettings,
+    SettingsError, StoreKind,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -27,6 +27,7 @@ pub struct Settings {
     pub persist: PersistSettings,
     pub chat: ChatSettings,
     pub hot: HotSettings,
+    pub cache: CacheSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -228,6 +229,9 @@ impl Settings {
         {
             return invalid("every hot.* setting must be above 0");
         }
+        if self.cache.negative_ttl_ms == 0 {
+            return invalid("cache.negative_ttl_ms must be above 0");
+        }
         if self.chat.page == 0 {
             return invalid("chat.page must be above 0");
         }
@@ -283,6 +287,7 @@ impl Default for Settings {
             persist: PersistSettings::default(),
             hot: HotSettings::default(),
             chat: ChatSettings::default(),
+            cache: CacheSettings::default(),
         }
     }
 }

@@ -1,16 +1,16 @@
 //! `POST /douyin/comment/action/`: post (`action_type=1`, `comment_text`) or delete (`2`,
 //! `comment_id`) a comment on `video_id`. A post answers the full Comment with its User.
 
-use axum::{Json, extract::State};
+use axum::extract::State;
 use contract::comment::{DeleteComment, PostComment};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{AppState, compose, error::ApiError, params::Params};
 
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<super::Answer, ApiError> {
     let user_id = state.signed_in(&params).await?;
     let video_id = super::positive_id(&params, "video_id")?;
     match params.required_i64("action_type")? {

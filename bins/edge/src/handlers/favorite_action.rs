@@ -1,15 +1,14 @@
 //! `POST /douyin/favorite/action/`: like (`action_type=1`) or unlike (`2`) a video.
 
-use axum::{Json, extract::State};
+use axum::extract::State;
 use contract::favorite::SetFavorite;
-use serde_json::Value;
 
 use crate::{AppState, error::ApiError, params::Params};
 
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<super::Answer, ApiError> {
     let user_id = state.signed_in(&params).await?;
     let video_id = super::positive_id(&params, "video_id")?;
     let liked = match params.required_i64("action_type")? {

@@ -1,11 +1,18 @@
 //! `GET /douyin/feed/`: at most 30 videos strictly older than `latest_time`, newest first.
 //! Anonymous callers get the feed too; with a token, the viewer's own flags are filled in.
 
-use axum::{Json, extract::State};
+use axum::extract::State;
 use contract::video::{FEED_PAGE, Feed};
-use serde_json::{Value, json};
+use serde::Serialize;
 
-use crate::{AppState, compose, error::ApiError, params::Params};
+use crate::{AppState, compose, error::ApiError, params::Params, views::Video};
+
+/// The feed's fields, serialised as they are (the page is the hottest reply).
+#[derive(Debug, Serialize)]
+pub struct FeedPage {
+    video_list: Vec<Video>,
+    next_time: i64,
+}
 
 /// Below this a `latest_time` is plainly seconds (old clients send that): 10^11 ms is 1973.
 const SECONDS_BELOW: i64 = 100_000_000_000;
@@ -13,7 +20,7 @@ const SECONDS_BELOW: i64 = 100_000_000_000;
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<super::Answer<FeedPage>, ApiError> {
     let viewer = state.viewer(&params).await?;
     let before_ms = latest_time(params.i64("latest_time")?)?;
     let page = state
@@ -27,10 +34,11 @@ pub async fn handle(
         .videos
         .last()
         .map_or(before_ms, |video| video.created_ms);
-    let videos = compose::videos(&state, viewer, page.videos).await?;
-    Ok(super::ok(
-        json!({ "video_list": videos, "next_time": next_time }),
-    ))
+    let videos = compose::videos(&state, viewer, page.videos, &page.work_counts).await?;
+    Ok(super::ok(FeedPage {
+        video_list: videos,
+        next_time,
+    }))
 }
 
 /// Milliseconds to read the feed before: absent or 0 means now; seconds become milliseconds.

@@ -1,19 +1,19 @@
 //! `GET /douyin/relation/friend/list/`: mutual follows, each with the latest message between
 //! the two and who sent it (`msgType` 1 = the viewer did). The viewer is the token's user.
 
-use axum::{Json, extract::State};
+use axum::extract::State;
 use contract::{
     chat::Latest,
     relation::{ListKind, ListRelations},
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{AppState, compose, error::ApiError, params::Params, views::FriendUser};
 
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<super::Answer, ApiError> {
     let viewer = state.signed_in(&params).await?;
     let user_id = params.i64("user_id")?.unwrap_or(viewer);
     if user_id != viewer {

@@ -1,15 +1,14 @@
 //! `POST /douyin/user/login/`: open a session; answers the user id and a token.
 
-use axum::{Json, extract::State};
-use contract::user::Login;
-use serde_json::Value;
+use axum::extract::State;
+use contract::user::{Login, Session};
 
 use crate::{AppState, error::ApiError, params::Params};
 
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<super::Answer<Session>, ApiError> {
     let request = Login {
         username: params.required("username")?.to_owned(),
         password: params.required("password")?.to_owned(),

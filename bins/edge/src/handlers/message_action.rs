@@ -1,15 +1,15 @@
 //! `POST /douyin/message/action/`: send `content` to `to_user_id` (`action_type=1`).
 
-use axum::{Json, extract::State};
+use axum::extract::State;
 use contract::chat::SendMessage;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{AppState, error::ApiError, params::Params};
 
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<super::Answer, ApiError> {
     let from_id = state.signed_in(&params).await?;
     let to_id = super::positive_id(&params, "to_user_id")?;
     if params.required_i64("action_type")? != 1 {

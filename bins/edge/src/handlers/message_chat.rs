@@ -1,16 +1,16 @@
 //! `GET /douyin/message/chat/`: the conversation with `to_user_id`, both directions, oldest
 //! first, strictly newer than `pre_msg_time` (ms; apps poll this every second).
 
-use axum::{Json, extract::State};
+use axum::extract::State;
 use contract::chat::History;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{AppState, error::ApiError, params::Params, views::Message};
 
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<super::Answer, ApiError> {
     let user_id = state.signed_in(&params).await?;
     let peer_id = super::positive_id(&params, "to_user_id")?;
     let after_ms = params.i64("pre_msg_time")?.unwrap_or(0);

@@ -18,19 +18,30 @@ pub mod user_info;
 
 use axum::Json;
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use crate::{error::ApiError, params::Params};
 
-/// A success body: `status_code` 0, `status_msg`, and the route's own fields.
-pub fn ok<T: Serialize>(fields: T) -> Json<Value> {
-    let mut body = match serde_json::to_value(fields) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    body.insert("status_code".into(), Value::from(0));
-    body.insert("status_msg".into(), Value::from("ok"));
-    Json(Value::Object(body))
+/// A success body: `status_code` 0, `status_msg`, and the route's own fields, serialised
+/// straight to the response bytes (no intermediate `serde_json::Value` of the fields when
+/// they are a typed struct, which is what the feed's 30 videos would cost).
+#[derive(Debug, Serialize)]
+pub struct Reply<T> {
+    status_code: i32,
+    status_msg: &'static str,
+    #[serde(flatten)]
+    fields: T,
+}
+
+/// What a route answers on success.
+pub type Answer<T = serde_json::Value> = Json<Reply<T>>;
+
+/// The success answer with `fields` (a struct or a JSON object) beside the status.
+pub fn ok<T: Serialize>(fields: T) -> Answer<T> {
+    Json(Reply {
+        status_code: 0,
+        status_msg: "ok",
+        fields,
+    })
 }
 
 /// The user a per-user route is about: `user_id`, else the signed-in viewer; 401 without

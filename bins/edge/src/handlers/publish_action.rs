@@ -3,16 +3,16 @@
 //! only (NATS messages stay far below the 1 MiB limit), checks the title, makes the cover
 //! and records the video — or deletes the upload when it refuses it.
 
-use axum::{
-    Json,
-    extract::{Request, State},
-};
+use axum::extract::{Request, State};
 use contract::video::{Publish, UPLOAD_PREFIX};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{AppState, error::ApiError, params::Outside, upload};
 
-pub async fn handle(State(state): State<AppState>, req: Request) -> Result<Json<Value>, ApiError> {
+pub async fn handle(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<super::Answer, ApiError> {
     // A token outside the body is checked before a byte of the upload is stored.
     if let Some(token) = Outside::of(&req)?.token() {
         state.verify(token).await?;

@@ -1,15 +1,15 @@
 //! `GET /douyin/publish/list/`: a user's videos, newest first.
 
-use axum::{Json, extract::State};
+use axum::extract::State;
 use contract::video::ListByAuthor;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{AppState, compose, error::ApiError, params::Params};
 
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<super::Answer, ApiError> {
     let viewer = state.viewer(&params).await?;
     let author_id = super::subject_user(&params, viewer)?;
     let page = state.caller.call(&ListByAuthor { author_id }).await?;
@@ -20,6 +20,6 @@ pub async fn handle(
             .remove(&author_id)
             .ok_or_else(|| ApiError::not_found("user not found"))?;
     }
-    let videos = compose::videos(&state, viewer, page.videos).await?;
+    let videos = compose::videos(&state, viewer, page.videos, &page.work_counts).await?;
     Ok(super::ok(json!({ "video_list": videos })))
 }

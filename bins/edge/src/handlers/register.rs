@@ -1,15 +1,14 @@
 //! `POST /douyin/user/register/`: create an account; answers its id and a session token.
 
-use axum::{Json, extract::State};
-use contract::user::Register;
-use serde_json::Value;
+use axum::extract::State;
+use contract::user::{Register, Session};
 
 use crate::{AppState, error::ApiError, params::Params};
 
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<super::Answer<Session>, ApiError> {
     let request = Register {
         username: params.required("username")?.to_owned(),
         password: params.required("password")?.to_owned(),

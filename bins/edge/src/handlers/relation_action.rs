@@ -1,15 +1,15 @@
 //! `POST /douyin/relation/action/`: follow (`action_type=1`) or unfollow (`2`) `to_user_id`.
 
-use axum::{Json, extract::State};
+use axum::extract::State;
 use contract::relation::SetFollow;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{AppState, error::ApiError, params::Params};
 
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<super::Answer, ApiError> {
     let follower_id = state.signed_in(&params).await?;
     let followee_id = super::positive_id(&params, "to_user_id")?;
     let following = match params.required_i64("action_type")? {

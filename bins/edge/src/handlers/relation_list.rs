@@ -1,17 +1,17 @@
 //! `GET /douyin/relation/follow/list/` and `/follower/list/`: whom a user follows, or who
 //! follows them, most recent first, as Users seen by the caller.
 
-use axum::{Json, extract::State};
+use axum::extract::State;
 use contract::relation::{ListKind, ListRelations};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{AppState, compose, error::ApiError, params::Params};
 
-pub async fn follows(state: State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+pub async fn follows(state: State<AppState>, params: Params) -> Result<super::Answer, ApiError> {
     list(state, params, ListKind::Follows).await
 }
 
-pub async fn followers(state: State<AppState>, params: Params) -> Result<Json<Value>, ApiError> {
+pub async fn followers(state: State<AppState>, params: Params) -> Result<super::Answer, ApiError> {
     list(state, params, ListKind::Followers).await
 }
 
@@ -19,7 +19,7 @@ async fn list(
     State(state): State<AppState>,
     params: Params,
     kind: ListKind,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<super::Answer, ApiError> {
     let viewer = state.viewer(&params).await?;
     let user_id = super::subject_user(&params, viewer)?;
     let listed = state.caller.call(&ListRelations { user_id, kind }).await?;

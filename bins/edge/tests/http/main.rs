@@ -31,6 +31,7 @@ mod app;
 mod auth_routes;
 mod bad_input;
 mod bad_tokens;
+mod caches;
 mod caught_up;
 mod comments;
 mod compat;

@@ -4,10 +4,7 @@
 
 use std::sync::Arc;
 
-use contract::{
-    favorite::{FavoriteEvent, FavoriteSet, SetFavorite, event_subject},
-    video::GetVideos,
-};
+use contract::favorite::{FavoriteEvent, FavoriteSet, SetFavorite, event_subject};
 
 use crate::{State, error::FavoriteError, rebuild};
 
@@ -17,13 +14,8 @@ pub async fn handle(state: Arc<State>, request: SetFavorite) -> Result<FavoriteS
             "video_id must be a positive id".into(),
         ));
     }
-    let videos = state
-        .caller
-        .call(&GetVideos {
-            ids: vec![request.video_id],
-        })
-        .await?;
-    let video = videos.videos.first().ok_or(FavoriteError::NoSuchVideo)?;
+    let videos = state.caller.videos(&[request.video_id]).await?;
+    let video = videos.values().next().ok_or(FavoriteError::NoSuchVideo)?;
     let event = FavoriteEvent {
         user_id: request.user_id,
         video_id: video.id,

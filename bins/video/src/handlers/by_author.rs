@@ -10,6 +10,6 @@ use crate::{State, error::VideoError, store};
 const MAX_LIST: u32 = 1_000;
 
 pub async fn handle(state: Arc<State>, request: ListByAuthor) -> Result<Videos, VideoError> {
-    let videos = store::by_author(&state.db, request.author_id, MAX_LIST).await?;
-    Ok(Videos { videos })
+    let rows = store::by_author(&state.db, request.author_id, MAX_LIST).await?;
+    Ok(super::page(rows))
 }

@@ -13,7 +13,6 @@ pub async fn handle(state: Arc<State>, request: Feed) -> Result<Videos, VideoErr
     let limit = request.limit.clamp(1, FEED_PAGE);
     // One extra row tells whether the page boundary splits a millisecond.
     let rows = store::feed(&state.db, request.before_ms, limit + 1).await?;
-    Ok(Videos {
-        videos: page_without_split(rows, limit as usize, |video| video.created_ms),
-    })
+    let rows = page_without_split(rows, limit as usize, |(video, _)| video.created_ms);
+    Ok(super::page(rows))
 }

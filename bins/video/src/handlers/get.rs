@@ -24,5 +24,8 @@ pub async fn handle(state: Arc<State>, request: GetVideos) -> Result<Videos, Vid
         .iter()
         .filter_map(|id| found.remove(id))
         .collect();
-    Ok(Videos { videos })
+    Ok(Videos {
+        videos,
+        work_counts: Vec::new(),
+    })
 }

@@ -93,6 +93,7 @@ async fn videos(nats: async_nats::Client) -> anyhow::Result<()> {
         });
         let reply = Videos {
             videos: videos.collect(),
+            work_counts: Vec::new(),
         };
         if let Some(inbox) = message.reply {
             nats.publish(inbox, serde_json::to_vec(&reply)?.into())

@@ -1,5 +1,6 @@
 //! Writes the drawn data set to MySQL in the schema's own tables: ids minted by the project's
-//! snowflake generator, then users, videos, likes, follows and comments in bulk.
+//! snowflake generator, then users, videos (and their authors' work counts), likes, follows
+//! and comments in bulk.
 
 use std::time::Instant;
 
@@ -66,6 +67,22 @@ async fn catalogue(
             .push_bind(format!("load test video {i}"))
             .push_bind(media[v.media as usize].clone())
             .push_bind(v.created_ms);
+    })
+    .await?;
+    works(load, written, shape).await
+}
+
+/// Each author's video count, which a publish keeps beside its video (`author_works`).
+async fn works(load: Loader<'_>, written: &Written, shape: &Shape) -> anyhow::Result<()> {
+    let mut counts: std::collections::BTreeMap<u32, i64> = Default::default();
+    for video in &shape.videos {
+        *counts.entry(video.author).or_default() += 1;
+    }
+    let counts: Vec<(u32, i64)> = counts.into_iter().collect();
+    let head = "INSERT INTO author_works (author_id, videos) ";
+    load.insert("work counts", head, &counts, |row, &(author, n)| {
+        row.push_bind(written.user_ids[author as usize])
+            .push_bind(n);
     })
     .await
 }

@@ -4,8 +4,9 @@
 //! `<prefix>chat:new:<lo>:<hi>` holds either a time in ms, at or after every acknowledged
 //! message of the conversation, or a fill lease `L<token>` while one poll reads the store.
 //! Why it stays correct under concurrent sends, flushes and expiry:
-//! - only a poll creates a time: it takes a lease (`SET NX`), reads the conversation's
-//!   latest time from the store, and stores it only if its lease is still there;
+//! - only a poll creates a time: it takes a lease (`SET NX`), reads the conversation after
+//!   the time it was asked for (a read not cut short by the page size bounds the newest
+//!   time), and stores that only if its lease is still there;
 //! - a send, after its message is stored and before it replies, raises a time (max) or
 //!   deletes a lease — so a fill that read the store before this message never lands, and a
 //!   missing key (flushed, expired) is simply a miss;
@@ -90,7 +91,8 @@ impl Newest {
         })
     }
 
-    /// Stores `newest_ms`, read from the store after `lease` was taken, if no send came since.
+    /// Stores `newest_ms`, learnt from a store read made after `lease` was taken, if no send
+    /// came since.
     pub async fn fill(&self, a: i64, b: i64, lease: &str, newest_ms: i64) -> RedisResult<()> {
         let args = vec![
             lease.to_owned(),

@@ -3,6 +3,7 @@
 
 pub mod error;
 mod handlers;
+pub mod newest;
 pub mod store;
 
 use std::{sync::Arc, time::Duration};
@@ -13,10 +14,14 @@ use mesh::{Caller, Router, ServiceSpec, Worker};
 use settings::{ChatStoreKind, Settings};
 use wordfilter::WordFilter;
 
-use crate::store::{ChatStore, MysqlStore, ScyllaStore};
+use crate::{
+    newest::Newest,
+    store::{ChatStore, MysqlStore, ScyllaStore},
+};
 
 pub struct State {
     pub store: Arc<dyn ChatStore>,
+    pub newest: Newest,
     pub ids: Snowflake,
     pub filter: WordFilter,
     pub caller: Caller,
@@ -57,8 +62,14 @@ pub struct ChatWorker {
 pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Result<ChatWorker> {
     let redis = settings::connect_redis(&settings.redis).await?;
     let lease_ttl = Duration::from_secs(settings.user.node_lease_secs);
+    let newest = Newest::new(
+        redis.clone(),
+        &settings.redis.prefix,
+        settings.chat.newest_ttl_secs,
+    );
     let state = Arc::new(State {
         store: connect_store(settings).await?,
+        newest,
         ids: Snowflake::new(NodeLease::acquire(redis, &settings.redis.prefix, lease_ttl).await?),
         filter: WordFilter::load(settings.filter.words_path.as_deref())?,
         caller: Caller::new(nats.clone(), settings.request_timeout()),

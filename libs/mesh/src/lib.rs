@@ -14,7 +14,7 @@ pub mod streams;
 pub mod trace;
 
 pub use call::{CallError, Caller, call};
-pub use router::Router;
+pub use router::{Local, LocalFuture, Router};
 pub use serve::{ServiceSpec, StartError, Worker, start};
 pub use shutdown::Shutdown;
 

@@ -5,8 +5,10 @@
 use std::{panic::AssertUnwindSafe, sync::Arc, time::Instant};
 
 use async_nats::service::{self, ServiceExt};
+use bytes::Bytes;
 use contract::{ErrorKind, ServiceError};
 use futures::{FutureExt, StreamExt};
+use metrics::{Counter, Gauge, Histogram};
 use tokio::{sync::Semaphore, task::JoinSet};
 use tracing::Instrument;
 
@@ -75,6 +77,7 @@ pub async fn start<S: Send + Sync + 'static>(
             handler: route.handler,
             state: Arc::clone(&state),
             permits: Arc::clone(&permits),
+            metrics: Arc::new(SubjectMetrics::new(route.subject)),
         };
         loops.spawn(endpoint_loop(endpoint, ctx));
     }
@@ -116,6 +119,40 @@ struct EndpointCtx<S> {
     handler: Handler<S>,
     state: Arc<S>,
     permits: Arc<Semaphore>,
+    metrics: Arc<SubjectMetrics>,
+}
+
+/// The subject's metric handles, looked up once: building a labelled key and finding it in
+/// the registry on every request is a measurable share of a cheap request.
+struct SubjectMetrics {
+    in_flight: Gauge,
+    ok: Counter,
+    rejected: Counter,
+    error: Counter,
+    duration: Histogram,
+}
+
+impl SubjectMetrics {
+    fn new(subject: &'static str) -> Self {
+        let outcome = |outcome: &'static str| metrics::counter!("mesh_requests_total", "subject" => subject, "outcome" => outcome);
+        Self {
+            in_flight: metrics::gauge!("mesh_in_flight", "subject" => subject),
+            ok: outcome("ok"),
+            rejected: outcome("rejected"),
+            error: outcome("error"),
+            duration: metrics::histogram!("mesh_request_duration_seconds", "subject" => subject),
+        }
+    }
+
+    fn outcome(&self, result: &Result<Bytes, ServiceError>) -> &Counter {
+        match result {
+            Ok(_) => &self.ok,
+            Err(err) => match err.kind {
+                ErrorKind::Internal | ErrorKind::Unavailable | ErrorKind::Timeout => &self.error,
+                _ => &self.rejected,
+            },
+        }
+    }
 }
 
 async fn endpoint_loop<S: Send + Sync + 'static>(
@@ -130,10 +167,11 @@ async fn endpoint_loop<S: Send + Sync + 'static>(
         crate::trace::adopt_parent(&span, request.message.headers.as_ref());
         let handler = Arc::clone(&ctx.handler);
         let state = Arc::clone(&ctx.state);
+        let metrics = Arc::clone(&ctx.metrics);
         let subject = ctx.subject;
         tokio::spawn(
             async move {
-                handle(request, handler, state, subject).await;
+                handle(request, handler, state, subject, &metrics).await;
                 drop(permit);
             }
             .instrument(span),
@@ -146,27 +184,23 @@ async fn handle<S>(
     handler: Handler<S>,
     state: Arc<S>,
     subject: &'static str,
+    metrics: &SubjectMetrics,
 ) {
     let started = Instant::now();
-    metrics::gauge!("mesh_in_flight", "subject" => subject).increment(1.0);
+    metrics.in_flight.increment(1.0);
     // A panicking handler answers "internal error" instead of leaving the caller to time out.
     let result = AssertUnwindSafe(handler(state, request.message.payload.clone()))
         .catch_unwind()
         .await
         .unwrap_or_else(|_| Err(ServiceError::internal("handler panicked")));
-    let outcome = match &result {
-        Ok(_) => "ok",
-        Err(err) => outcome_label(err.kind),
-    };
+    let outcome = metrics.outcome(&result);
     let reply = result.map_err(|err| to_wire(subject, err));
     if let Err(err) = request.respond(reply).await {
         tracing::warn!(error = %err, "sending reply");
     }
-    metrics::gauge!("mesh_in_flight", "subject" => subject).decrement(1.0);
-    metrics::counter!("mesh_requests_total", "subject" => subject, "outcome" => outcome)
-        .increment(1);
-    metrics::histogram!("mesh_request_duration_seconds", "subject" => subject)
-        .record(started.elapsed().as_secs_f64());
+    metrics.in_flight.decrement(1.0);
+    outcome.increment(1);
+    metrics.duration.record(started.elapsed().as_secs_f64());
 }
 
 /// Internal details are logged here and never leave the worker.
@@ -181,12 +215,5 @@ fn to_wire(subject: &str, err: ServiceError) -> service::error::Error {
     service::error::Error {
         status,
         code: usize::from(err.kind.code()),
-    }
-}
-
-fn outcome_label(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::Internal | ErrorKind::Unavailable | ErrorKind::Timeout => "error",
-        _ => "rejected",
     }
 }

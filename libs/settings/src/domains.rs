@@ -52,6 +52,10 @@ pub struct ChatSettings {
     pub store: ChatStoreKind,
     /// Most messages one history request returns.
     pub page: u32,
+    /// How long a conversation's newest-message time stays in Redis (a poll at the newest
+    /// time is then one GET, not a store read). It also bounds how long one send whose Redis
+    /// update failed can stay unseen by a poll.
+    pub newest_ttl_secs: u64,
     pub scylla: ScyllaSettings,
 }
 
@@ -77,6 +81,7 @@ impl Default for ChatSettings {
         Self {
             store: ChatStoreKind::Mysql,
             page: 100,
+            newest_ttl_secs: 30,
             scylla: ScyllaSettings::default(),
         }
     }

@@ -42,7 +42,16 @@ fn init_tracing(service: &'static str, settings: &TelemetrySettings) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.log_filter))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let otel = tracing_opentelemetry::layer().with_tracer(tracer);
+    // Trace and span ids, names, fields and parents are kept; what goes is per-span work no
+    // one reads without an exporter: source location and thread attributes (allocations per
+    // span), busy/idle timing (two clock reads per poll) and activating the OpenTelemetry
+    // context on every poll (`trace::inject_current` reads the span's context directly).
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_location(false)
+        .with_threads(false)
+        .with_tracked_inactivity(false)
+        .with_context_activation(false);
     let logs: Box<dyn Layer<Registry> + Send + Sync> = if settings.log_format == "json" {
         tracing_subscriber::fmt::layer().json().boxed()
     } else {

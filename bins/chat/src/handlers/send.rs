@@ -1,5 +1,6 @@
 //! `chat.v1.send`: 1–1000 characters after trimming, masked; not to yourself; the recipient
-//! must exist. Written to the store before the reply, so both sides see it next time.
+//! must exist. Written to the store, and the conversation's newest time raised, before the
+//! reply, so both sides see it next time.
 
 use std::sync::Arc;
 
@@ -45,6 +46,15 @@ pub async fn handle(state: Arc<State>, request: SendMessage) -> Result<MessageIn
         create_time: now_ms(),
     };
     state.store.append(&message).await?;
+    // The message is stored: failing the send now would make the app send it again. A
+    // failed raise hides it from polls for at most `chat.newest_ttl_secs`.
+    if let Err(err) = state
+        .newest
+        .raise(message.from_id, message.to_id, message.create_time)
+        .await
+    {
+        tracing::warn!(error = %err, "raising the newest message time");
+    }
     Ok(message)
 }
 

@@ -72,7 +72,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         newest,
         ids: Snowflake::new(NodeLease::acquire(redis, &settings.redis.prefix, lease_ttl).await?),
         filter: WordFilter::load(settings.filter.words_path.as_deref())?,
-        caller: Caller::new(nats.clone(), settings.request_timeout()),
+        caller: Caller::from_settings(nats.clone(), settings),
         page: settings.chat.page,
     });
     let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;

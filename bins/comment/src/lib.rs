@@ -91,7 +91,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         tail: Tail::start(js.clone(), tail_spec, &settings.hot).await?,
         rebuilds: Rebuilds::new(&settings.hot),
         js: js.clone(),
-        caller: Caller::new(nats.clone(), settings.request_timeout()),
+        caller: Caller::from_settings(nats.clone(), settings),
         ids: Snowflake::new(lease),
         filter: WordFilter::load(settings.filter.words_path.as_deref())?,
     });

@@ -94,7 +94,7 @@ pub async fn start(
         db: db.clone(),
         hot: Hot::new(redis, &settings.redis.prefix),
         js: js.clone(),
-        caller: Caller::new(nats.clone(), settings.request_timeout()),
+        caller: Caller::from_settings(nats.clone(), settings),
         tail: hotstate::Tail::start(js.clone(), tail_spec, &settings.hot).await?,
         rebuilds: hotstate::Rebuilds::new(&settings.hot),
         hot_settings: settings.hot.clone(),

@@ -84,7 +84,7 @@ pub async fn start(
         tail: Tail::start(js.clone(), tail_spec, &settings.hot).await?,
         rebuilds: Rebuilds::new(&settings.hot),
         js: js.clone(),
-        caller: Caller::new(nats.clone(), settings.request_timeout()),
+        caller: Caller::from_settings(nats.clone(), settings),
     });
     let persist = persister(db, js, settings);
     let worker = mesh::start(nats, spec(settings), router(), state).await?;

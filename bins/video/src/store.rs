@@ -78,10 +78,19 @@ pub async fn insert_video(pool: &MySqlPool, video: &NewVideo<'_>) -> Result<(), 
     tx.commit().await
 }
 
-/// Videos with their authors' work counts (one primary-key read of `author_works` per row).
-const PAGE_COLUMNS: &str = "SELECT v.id, v.author_id, v.title, v.created_ms, m.video_key, \
-     m.cover_key, COALESCE(w.videos, 0) AS works FROM videos v \
-     JOIN media m ON m.sha256 = v.sha256 LEFT JOIN author_works w ON w.author_id = v.author_id";
+/// A page of videos with their authors' work counts (one primary-key read of `author_works`
+/// per row): the newest `LIMIT` videos matching `filter` picked first from the index alone (a
+/// derived table, so the optimiser cannot join first and sort the whole range: with few
+/// `media` rows it did exactly that, ~200 ms a page at 100k videos), then joined.
+fn page_sql(filter: &str) -> String {
+    format!(
+        "SELECT v.id, v.author_id, v.title, v.created_ms, m.video_key, m.cover_key, \
+         COALESCE(w.videos, 0) AS works FROM (SELECT id, author_id, title, created_ms, sha256 \
+         FROM videos WHERE {filter} ORDER BY created_ms DESC, id DESC LIMIT ?) v \
+         JOIN media m ON m.sha256 = v.sha256 LEFT JOIN author_works w ON w.author_id = v.author_id \
+         ORDER BY v.created_ms DESC, v.id DESC"
+    )
+}
 
 /// A video of a page and its author's work count.
 pub type PageRow = (VideoInfo, i64);
@@ -93,9 +102,7 @@ pub async fn feed(
     before_ms: i64,
     limit: u32,
 ) -> Result<Vec<PageRow>, sqlx::Error> {
-    let sql = format!(
-        "{PAGE_COLUMNS} WHERE v.created_ms < ? ORDER BY v.created_ms DESC, v.id DESC LIMIT ?"
-    );
+    let sql = page_sql("created_ms < ?");
     let rows = sqlx::query(&sql)
         .bind(before_ms)
         .bind(limit)
@@ -109,9 +116,7 @@ pub async fn by_author(
     author_id: i64,
     limit: u32,
 ) -> Result<Vec<PageRow>, sqlx::Error> {
-    let sql = format!(
-        "{PAGE_COLUMNS} WHERE v.author_id = ? ORDER BY v.created_ms DESC, v.id DESC LIMIT ?"
-    );
+    let sql = page_sql("author_id = ?");
     let rows = sqlx::query(&sql)
         .bind(author_id)
         .bind(limit)

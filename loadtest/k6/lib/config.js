@@ -23,13 +23,14 @@ export function pick(list) {
 // Rates are per minute so that a journey of 1 % still runs at low total rates.
 export function scenario(exec, rate) {
   const perMinute = Math.max(1, Math.round(rate * 60));
-  const vus = Math.max(2, Math.ceil(rate / 5));
+  // Enough for iterations of up to a second at the offered rate before k6 drops any.
+  const maxVUs = Math.min(MAX_VUS, Math.max(10, Math.ceil(rate)));
   const common = {
     exec,
     timeUnit: '1m',
-    preAllocatedVUs: vus,
-    // Enough for iterations of up to a second at the offered rate before k6 drops any.
-    maxVUs: Math.min(MAX_VUS, Math.max(10, Math.ceil(rate))),
+    // k6 refuses more pre-allocated VUs than its maximum.
+    preAllocatedVUs: Math.min(maxVUs, Math.max(2, Math.ceil(rate / 5))),
+    maxVUs,
   };
   if (MODE === 'ramp') {
     const start = Math.max(1, Math.round((perMinute * START_RATE) / RATE));

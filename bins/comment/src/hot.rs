@@ -90,12 +90,14 @@ impl Hot {
     }
 
     /// Installs a rebuilt video (its latest event per comment) unless someone did first; a
-    /// video with no comments at all is a negative entry that expires.
+    /// video with no comments at all that is not known to `exist` is a negative entry that
+    /// expires.
     pub async fn install(
         &self,
         settings: &settings::HotSettings,
         video: i64,
         latest: &[(u64, CommentEvent)],
+        exists: bool,
     ) -> RedisResult<()> {
         let mut ids = vec![(0.0, "_".to_owned())];
         let mut bodies = vec![("_".to_owned(), String::new())];
@@ -114,7 +116,8 @@ impl Hot {
             Staged::Hash(b, bodies),
             Staged::Hash(s, seqs),
         ];
-        hotstate::install(&self.redis, settings, group, latest.is_empty()).await?;
+        let expires = latest.is_empty() && !exists;
+        hotstate::install(&self.redis, settings, group, expires).await?;
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! Rebuilding lost video hot state: the stored comments plus the stream's unpersisted events
 //! of each video from this instance's in-memory tail, newest event per comment winning (the
-//! rule the consumer applies to MySQL), installed in chunks. A video with no comments is a
-//! negative entry that expires.
+//! rule the consumer applies to MySQL), installed in chunks. A video with no comments that
+//! is not known to exist is a negative entry that expires.
 //!
 //! Concurrent misses of one video share one rebuild; a batch of misses (the counts of a
 //! feed page) is one MySQL query, within the rebuild bulkhead.
@@ -55,11 +55,19 @@ async fn build(state: &State, videos: Vec<i64>) -> Result<(), CommentError> {
             }
         }
     }
+    let empty: Vec<i64> = latest
+        .iter()
+        .filter(|(_, comments)| comments.is_empty())
+        .map(|(video, _)| *video)
+        .collect();
+    // Empty groups of videos that exist are kept (see `hotstate::install`).
+    let existing = &state.caller.existing_videos(&empty).await;
     let installs = latest.into_iter().map(|(video, comments)| async move {
         let comments: Vec<(u64, CommentEvent)> = comments.into_values().collect();
+        let exists = existing.contains(&video);
         state
             .hot
-            .install(&state.hot_settings, video, &comments)
+            .install(&state.hot_settings, video, &comments, exists)
             .await
     });
     futures::future::try_join_all(installs).await?;

@@ -4,7 +4,10 @@
 //! (pin the tail's floor → read MySQL → read the tail) is `hotstate::tail`'s; the cost is
 //! what the rebuilt groups hold, never the stream's backlog.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use contract::favorite::FavoriteEvent;
 use futures::future::try_join_all;
@@ -60,16 +63,51 @@ async fn rebuild(state: Arc<State>, keys: Vec<FavKey>) -> Result<(), FavoriteErr
     let stored = stored_pairs(&state, &keys).await?;
     let tail = pin.events(&keys).await?;
     drop(pin);
+    let empty: Vec<FavKey> = keys
+        .iter()
+        .filter(|key| {
+            stored.get(key).is_none_or(Vec::is_empty) && tail.get(key).is_none_or(Vec::is_empty)
+        })
+        .copied()
+        .collect();
+    let existing = existing(&state, &empty).await;
     let installs = keys.iter().map(|key| {
         let rows = stored.get(key).map(Vec::as_slice).unwrap_or_default();
         let events = tail.get(key).map(Vec::as_slice).unwrap_or_default();
         let pairs = merge(*key, rows, events);
-        let empty = rows.is_empty() && events.is_empty();
+        let expires = rows.is_empty() && events.is_empty() && !existing.contains(key);
         let group = state.hot.stage(*key, &pairs);
-        hotstate::install(state.hot.redis(), &state.hot_settings, group, empty)
+        hotstate::install(state.hot.redis(), &state.hot_settings, group, expires)
     });
     try_join_all(installs).await?;
     Ok(())
+}
+
+/// Which of the empty groups `keys` belong to a user or video that exists (those are kept;
+/// the others expire): at most two lookups, answered from the caller's caches when warm.
+async fn existing(state: &State, keys: &[FavKey]) -> HashSet<FavKey> {
+    let ids = |of_users: bool| -> Vec<i64> {
+        keys.iter()
+            .filter_map(|key| match (key, of_users) {
+                (FavKey::User(id) | FavKey::Author(id), true) | (FavKey::Video(id), false) => {
+                    Some(*id)
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let (users, videos) = (ids(true), ids(false));
+    let (users, videos) = tokio::join!(
+        state.caller.existing_users(&users),
+        state.caller.existing_videos(&videos)
+    );
+    keys.iter()
+        .filter(|key| match key {
+            FavKey::Video(id) => videos.contains(id),
+            FavKey::User(id) | FavKey::Author(id) => users.contains(id),
+        })
+        .copied()
+        .collect()
 }
 
 /// The stored pairs of each of `keys`' groups: one query per kind of group.

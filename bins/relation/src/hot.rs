@@ -144,12 +144,14 @@ impl Hot {
     }
 
     /// Installs a rebuilt side (each member with its latest state) unless it is present;
-    /// a side with no pairs at all is a negative entry that expires.
+    /// a side with no pairs at all of a user not known to `exist` is a negative entry that
+    /// expires.
     pub async fn install(
         &self,
         settings: &settings::HotSettings,
         (side, user): (Side, i64),
         members: &[(i64, Versioned)],
+        exists: bool,
     ) -> RedisResult<()> {
         let (set, seqs) = self.keys(side, user);
         let members: Vec<(String, Versioned)> = members
@@ -157,7 +159,8 @@ impl Hot {
             .map(|(member, state)| (member.to_string(), *state))
             .collect();
         let staged = pairs::stage_set(set, seqs, &members);
-        hotstate::install(&self.redis, settings, staged, members.is_empty()).await?;
+        let expires = members.is_empty() && !exists;
+        hotstate::install(&self.redis, settings, staged, expires).await?;
         Ok(())
     }
 }

@@ -57,9 +57,20 @@ async fn build(state: &State, keys: Vec<SideKey>) -> Result<(), RelationError> {
         }
     }
     drop(pin);
+    let empty: Vec<i64> = pairs
+        .iter()
+        .filter(|(_, members)| members.is_empty())
+        .map(|((_, user), _)| *user)
+        .collect();
+    // Empty sides of users that exist are kept (see `hotstate::install`).
+    let existing = &state.caller.existing_users(&empty).await;
     let installs = pairs.into_iter().map(|(key, members)| async move {
         let members: Vec<(i64, Versioned)> = members.into_iter().collect();
-        state.hot.install(&state.hot_settings, key, &members).await
+        let exists = existing.contains(&key.1);
+        state
+            .hot
+            .install(&state.hot_settings, key, &members, exists)
+            .await
     });
     futures::future::try_join_all(installs).await?;
     Ok(())

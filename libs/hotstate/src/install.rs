@@ -5,11 +5,13 @@
 //! writes may already have moved it on). Staging keys expire after `staging_ttl_secs`, so
 //! a rebuild that dies half-way leaves nothing behind.
 //!
-//! A group rebuilt from nothing (no rows, no events: an id that may not exist) is installed
-//! with a TTL of `empty_ttl_secs`; the first write to it `PERSIST`s it (see `pairs`). So a
-//! lookup of a missing id leaves its k keys for at most that long: after any number of such
-//! lookups the key count is the baseline plus at most k × (distinct missing ids looked up
-//! in the last `empty_ttl_secs`).
+//! A group rebuilt from nothing (no rows, no events) whose id is not known to exist is
+//! installed with a TTL of `empty_ttl_secs`; the first write to it `PERSIST`s it (see
+//! `pairs`). So a lookup of a missing id leaves its k keys for at most that long: after any
+//! number of such lookups the key count is the baseline plus at most k × (distinct missing
+//! ids looked up in the last `empty_ttl_secs`). An empty group of an id that exists (a video
+//! nobody liked yet) is kept like any other: it is bounded by the catalogue, and letting it
+//! expire would rebuild most of a large catalogue from MySQL every `empty_ttl_secs`.
 
 use fred::prelude::{Client, HashesInterface, KeysInterface, SortedSetsInterface};
 
@@ -63,12 +65,12 @@ return 1",
 
 /// Writes `group` (all keys in one slot) unless it is present; true when installed. False
 /// also when Redis lost the staging keys meanwhile: the caller finds the group still
-/// missing and rebuilds again.
+/// missing and rebuilds again. `expires`: an empty group of an id not known to exist.
 pub async fn install(
     redis: &Client,
     settings: &settings::HotSettings,
     group: Vec<Staged>,
-    empty: bool,
+    expires: bool,
 ) -> RedisResult<bool> {
     let token = format!("{:016x}", rand::random::<u64>());
     let staging: Vec<String> = group
@@ -82,7 +84,7 @@ pub async fn install(
     }
     let mut keys: Vec<String> = group.iter().map(|s| s.target().to_owned()).collect();
     keys.extend(staging);
-    let ttl = if empty { settings.empty_ttl_secs } else { 0 };
+    let ttl = if expires { settings.empty_ttl_secs } else { 0 };
     let installed: i64 = INSTALL.run(redis, keys, vec![ttl.to_string()]).await?;
     Ok(installed == 1)
 }

@@ -3,7 +3,11 @@
 //! never edited). [`Caller::profiles`] and [`Caller::videos`] answer from the cache and ask
 //! the owning worker, in one batch request, only for the ids it does not hold.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use contract::{
     user::{GetUsers, Profile},
@@ -57,8 +61,29 @@ impl Caller {
         self.facts.videos.get_many(ids, load).await
     }
 
+    /// The users among `ids` known to exist. Empty when that cannot be told right now (the
+    /// user service does not answer): callers then treat every id as possibly missing.
+    pub async fn existing_users(&self, ids: &[i64]) -> HashSet<i64> {
+        known(self.profiles(ids).await)
+    }
+
+    /// The videos among `ids` known to exist; empty when that cannot be told right now.
+    pub async fn existing_videos(&self, ids: &[i64]) -> HashSet<i64> {
+        known(self.videos(ids).await)
+    }
+
     /// This caller's caches (sizes, for tests and metrics).
     pub fn facts(&self) -> &Arc<Facts> {
         &self.facts
+    }
+}
+
+fn known<V>(found: Result<HashMap<i64, V>, CallError>) -> HashSet<i64> {
+    match found {
+        Ok(found) => found.into_keys().collect(),
+        Err(err) => {
+            tracing::debug!(error = %err, "existence lookup failed; treating ids as unknown");
+            HashSet::new()
+        }
     }
 }

@@ -249,3 +249,39 @@ async fn lookups_of_ids_that_do_not_exist_leave_only_keys_that_expire(redis: Red
         }
     }
 }
+
+on_both_redis_modes!(empty_groups_of_ids_that_exist_are_kept);
+/// A video nobody liked or commented on and a user nobody follows are real, empty state:
+/// their groups stay (like any group, bounded by the catalogue) instead of expiring and being
+/// rebuilt from MySQL every `empty_ttl_secs`, which made a warm feed over a large catalogue
+/// rebuild most of it again and again.
+async fn empty_groups_of_ids_that_exist_are_kept(redis: RedisMode) {
+    let app = App::start_with_on(redis, |s| s.hot.empty_ttl_secs = 30).await;
+    let (video, _) = video(&app, 31).await;
+    let (loner, _) = app.register("loner", "secret1").await;
+    let page = crate::app::ok_json(app.get("/douyin/feed/").await).await;
+    assert_eq!(
+        page["video_list"][0]["id"], video,
+        "premise: the page shows it"
+    );
+    crate::app::ok_json(app.get(&format!("/douyin/user/?user_id={loner}")).await).await;
+
+    let redis = settings::connect_redis(&app.env.settings.redis)
+        .await
+        .unwrap();
+    let prefix = &app.env.settings.redis.prefix;
+    for pattern in [
+        format!("fav:{{v{video}}}:*"),
+        format!("cm:{{v{video}}}:*"),
+        format!("rel:{{u{loner}}}:*"),
+        format!("fav:{{u{loner}}}:*"),
+    ] {
+        let glob = testkit::redis::under_prefix(prefix, &pattern);
+        let keys = testkit::redis::scan_keys(&redis, &glob).await.unwrap();
+        assert!(!keys.is_empty(), "premise: the page loaded {pattern}");
+        for key in keys {
+            let ttl: i64 = redis.pttl(&key).await.unwrap();
+            assert_eq!(ttl, -1, "{key} of an id that exists would expire");
+        }
+    }
+}

@@ -13,6 +13,7 @@ use contract::{
     user::{GetUsers, Profile},
     video::{GetVideos, VideoInfo},
 };
+use futures::future::join_all;
 use settings::CacheSettings;
 
 use crate::{
@@ -64,18 +65,34 @@ impl Caller {
     /// The users among `ids` known to exist. Empty when that cannot be told right now (the
     /// user service does not answer): callers then treat every id as possibly missing.
     pub async fn existing_users(&self, ids: &[i64]) -> HashSet<i64> {
-        known(self.profiles(ids).await)
+        let chunks = lookup_chunks(ids);
+        let found = join_all(chunks.iter().map(|chunk| self.profiles(chunk))).await;
+        found.into_iter().flat_map(known).collect()
     }
 
     /// The videos among `ids` known to exist; empty when that cannot be told right now.
     pub async fn existing_videos(&self, ids: &[i64]) -> HashSet<i64> {
-        known(self.videos(ids).await)
+        let chunks = lookup_chunks(ids);
+        let found = join_all(chunks.iter().map(|chunk| self.videos(chunk))).await;
+        found.into_iter().flat_map(known).collect()
     }
 
     /// This caller's caches (sizes, for tests and metrics).
     pub fn facts(&self) -> &Arc<Facts> {
         &self.facts
     }
+}
+
+/// Most ids the owners' batch lookups (`user.v1.get`, `video.v1.get`) take in one request.
+const LOOKUP_MAX: usize = 1_000;
+
+/// `ids` without repeats, in requests the owners accept: a rebuild batch (coalesced misses,
+/// both sides of a user) can name more ids than one lookup takes.
+fn lookup_chunks(ids: &[i64]) -> Vec<Vec<i64>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.chunks(LOOKUP_MAX).map(<[i64]>::to_vec).collect()
 }
 
 fn known<V>(found: Result<HashMap<i64, V>, CallError>) -> HashSet<i64> {

@@ -146,6 +146,11 @@ pub async fn run<A: ApplyBatch>(
             }
         }
     }
+    // Acks are published without waiting; send what is still buffered before returning, so
+    // a process that exits right after a stop leaves nothing for the ack wait.
+    if let Err(err) = js.client().flush().await {
+        tracing::warn!(consumer = spec.consumer, error = %err, "flushing the last acks");
+    }
     Ok(())
 }
 

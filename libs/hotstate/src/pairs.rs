@@ -55,12 +55,15 @@ pub static APPLY_COUNT: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|
     Script::new(
         r"
 if redis.call('exists', KEYS[1]) == 0 then return -1 end
-local old = tonumber(redis.call('hget', KEYS[1], ARGV[1]) or '0')
-if tonumber(ARGV[3]) <= math.abs(old) then return 0 end
+local old = redis.call('hget', KEYS[1], ARGV[1])
+if old and tonumber(ARGV[3]) <= math.abs(tonumber(old)) then return 0 end
 redis.call('persist', KEYS[1])
 local on = ARGV[2] == '1'
+-- The sign says on or off, not the number: a pair stored before any event (seq 0, e.g.
+-- rows loaded in bulk) is '0' when on and '-0' when off.
+local was_on = old ~= false and string.sub(old, 1, 1) ~= '-'
 redis.call('hset', KEYS[1], ARGV[1], on and ARGV[3] or ('-' .. ARGV[3]))
-if on ~= (old > 0) then redis.call('hincrby', KEYS[1], '_n', on and 1 or -1) end
+if on ~= was_on then redis.call('hincrby', KEYS[1], '_n', on and 1 or -1) end
 return 1",
     )
 });

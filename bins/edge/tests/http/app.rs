@@ -79,7 +79,23 @@ impl App {
         workers: WorkerSet,
         tweak: impl FnOnce(&mut Settings),
     ) -> App {
-        let mut env = TestEnv::start_on(redis).await.expect("test servers");
+        let env = TestEnv::start_on(redis).await.expect("test servers");
+        Self::launch_in(env, workers, tweak).await
+    }
+
+    /// Starts every worker on a nats-server that carries messages of at most `bytes`.
+    pub async fn start_with_max_payload(bytes: usize) -> App {
+        let env = TestEnv::start_with_max_payload(bytes)
+            .await
+            .expect("test servers");
+        Self::launch_in(env, WorkerSet::ALL, |_| {}).await
+    }
+
+    async fn launch_in(
+        mut env: TestEnv,
+        workers: WorkerSet,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> App {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         env.settings.edge.public_base_url = base.clone();

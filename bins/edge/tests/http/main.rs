@@ -52,6 +52,7 @@ mod publish_auth;
 mod recording;
 mod redelivery;
 mod relation_hot;
+mod reply_limits;
 mod routes;
 mod same_millisecond;
 mod social;

@@ -118,6 +118,7 @@ async fn random_kids_cost_one_fetch_then_none_while_valid_tokens_keep_verifying(
         .map(|kid| sign_with_real_key(&app, kid, &claims(id, now() + 3600)))
         .collect();
     let burst_at = Instant::now();
+    let app = &app;
     let burst = futures::future::join(
         futures::future::join_all(bad.iter().map(|bad| {
             let path = format!("/douyin/user/?token={bad}");

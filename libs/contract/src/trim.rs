@@ -29,15 +29,6 @@ fn cut_at_time<T>(rows: &mut Vec<T>, keep: usize, time: impl Fn(&T) -> i64) {
     }
 }
 
-impl Trim for Comments {
-    fn items(&self) -> usize {
-        self.comments.len()
-    }
-    fn keep_first(&mut self, keep: usize) {
-        self.comments.truncate(keep);
-    }
-}
-
 impl Trim for Videos {
     fn items(&self) -> usize {
         self.videos.len()
@@ -54,24 +45,6 @@ impl Trim for Videos {
     }
 }
 
-impl Trim for FavoriteVideos {
-    fn items(&self) -> usize {
-        self.video_ids.len()
-    }
-    fn keep_first(&mut self, keep: usize) {
-        self.video_ids.truncate(keep);
-    }
-}
-
-impl Trim for UserIds {
-    fn items(&self) -> usize {
-        self.user_ids.len()
-    }
-    fn keep_first(&mut self, keep: usize) {
-        self.user_ids.truncate(keep);
-    }
-}
-
 impl Trim for Messages {
     fn items(&self) -> usize {
         self.messages.len()
@@ -82,15 +55,29 @@ impl Trim for Messages {
     }
 }
 
-impl Trim for LatestMessages {
-    fn items(&self) -> usize {
-        self.latest.len()
-    }
-    /// Peers cut off show without a latest message: a friend list still answers.
-    fn keep_first(&mut self, keep: usize) {
-        self.latest.truncate(keep);
-    }
+/// Lists without a cursor: any first part is a consistent reply.
+macro_rules! trim_by_truncating {
+    ($($reply:ty => $list:ident),+ $(,)?) => {
+        $(
+            impl Trim for $reply {
+                fn items(&self) -> usize {
+                    self.$list.len()
+                }
+                fn keep_first(&mut self, keep: usize) {
+                    self.$list.truncate(keep);
+                }
+            }
+        )+
+    };
 }
+
+// Peers cut off the latest messages show without one: the friend list still answers.
+trim_by_truncating!(
+    Comments => comments,
+    FavoriteVideos => video_ids,
+    UserIds => user_ids,
+    LatestMessages => latest,
+);
 
 #[cfg(test)]
 mod tests {

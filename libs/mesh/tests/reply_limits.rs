@@ -61,7 +61,11 @@ async fn blob(_: Arc<()>, request: Blob) -> Result<String, ServiceError> {
     Ok("x".repeat(request.bytes))
 }
 
-async fn start(server: &NatsServer) -> (Worker, Caller, async_nats::Client) {
+/// A worker of both routes on a server of [`MAX_PAYLOAD`], and a client and caller for it.
+async fn start() -> (NatsServer, Worker, Caller, async_nats::Client) {
+    let server = NatsServer::start_with_max_payload(MAX_PAYLOAD)
+        .await
+        .unwrap();
     let spec = ServiceSpec {
         name: "demo",
         version: "1.0.0",
@@ -76,7 +80,12 @@ async fn start(server: &NatsServer) -> (Worker, Caller, async_nats::Client) {
         .await
         .unwrap();
     let client = async_nats::connect(server.url()).await.unwrap();
-    (worker, Caller::new(client.clone(), TIMEOUT), client)
+    let caller = Caller::new(client.clone(), TIMEOUT);
+    (server, worker, caller, client)
+}
+
+async fn ask(caller: &Caller, count: i64, bytes: usize) -> Comments {
+    caller.call(&Many { count, bytes }).await.unwrap()
 }
 
 async fn too_large<R: Rpc>(caller: &Caller, request: &R) {
@@ -91,36 +100,18 @@ async fn too_large<R: Rpc>(caller: &Caller, request: &R) {
 
 #[tokio::test]
 async fn a_list_too_large_for_one_message_answers_its_first_items_that_fit() {
-    let server = NatsServer::start_with_max_payload(MAX_PAYLOAD)
-        .await
-        .unwrap();
-    let (_worker, caller, _) = start(&server).await;
-    let reply = caller
-        .call(&Many {
-            count: 100,
-            bytes: 1000,
-        })
-        .await
-        .unwrap();
+    let (_server, _worker, caller, _) = start().await;
+    let reply = ask(&caller, 100, 1000).await;
     let ids: Vec<i64> = reply.comments.iter().map(|c| c.id).collect();
     assert!(ids.len() >= 10 && ids.len() < 16, "kept {}", ids.len());
     assert_eq!(ids, (100 - ids.len() as i64..100).rev().collect::<Vec<_>>());
-    let small = caller
-        .call(&Many {
-            count: 3,
-            bytes: 10,
-        })
-        .await
-        .unwrap();
+    let small = ask(&caller, 3, 10).await;
     assert_eq!(small.comments.len(), 3, "a list that fits is left whole");
 }
 
 #[tokio::test]
 async fn a_reply_that_cannot_fit_answers_reply_too_large_at_once_and_counts_as_an_error() {
-    let server = NatsServer::start_with_max_payload(MAX_PAYLOAD)
-        .await
-        .unwrap();
-    let (_worker, caller, client) = start(&server).await;
+    let (_server, _worker, caller, client) = start().await;
     too_large(&caller, &Blob { bytes: MAX_PAYLOAD }).await;
     too_large(
         &caller,

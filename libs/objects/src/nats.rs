@@ -11,11 +11,7 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
-use async_nats::jetstream::{
-    self,
-    object_store,
-    stream::Stream,
-};
+use async_nats::jetstream::{self, object_store, stream::Stream};
 use futures::{TryStreamExt, future::BoxFuture};
 use tokio::{io::AsyncReadExt, sync::OnceCell};
 use tokio_util::io::ReaderStream;
@@ -146,7 +142,12 @@ impl ObjectStore for NatsStore {
         Box::pin(async move {
             let bucket = self.bucket().await?;
             let target = self.target(bucket);
-            let replaced = bucket.objects.info(key).await.ok().filter(|old| !old.deleted);
+            let replaced = bucket
+                .objects
+                .info(key)
+                .await
+                .ok()
+                .filter(|old| !old.deleted);
             let size = target.put(key, content_type, body).await?;
             if let Some(old) = replaced {
                 target.purge_quietly(&old.nuid).await;
@@ -182,12 +183,9 @@ impl ObjectStore for NatsStore {
             let (start, end) = range::span(range, size)?;
             let length = if size == 0 { 0 } else { end - start + 1 };
             let body = match seek::Seek::of(&info) {
-                Some(seek) if length > 0 => seek.read(
-                    bucket.stream.clone(),
-                    start,
-                    end,
-                    Arc::clone(&self.fetched),
-                ),
+                Some(seek) if length > 0 => {
+                    seek.read(bucket.stream.clone(), start, end, Arc::clone(&self.fetched))
+                }
                 _ => self.get_sequential(bucket, key, start, length).await?,
             };
             Ok(ObjectRead {

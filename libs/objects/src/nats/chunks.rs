@@ -60,7 +60,10 @@ impl ChunkRuns {
 
     /// The stream sequences of chunks `from..=to`.
     pub(super) fn sequences(&self, from: u64, to: u64) -> Vec<u64> {
-        let all = self.0.iter().flat_map(|&(first, count)| first..first + count);
+        let all = self
+            .0
+            .iter()
+            .flat_map(|&(first, count)| first..first + count);
         all.skip(from as usize)
             .take((to - from + 1) as usize)
             .collect()

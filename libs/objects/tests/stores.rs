@@ -141,6 +141,21 @@ async fn a_failed_put_leaves_no_bytes_in_the_nats_bucket() {
         "the failed put left {} bytes",
         after - before
     );
+
+    // A put abandoned half-way (its request cancelled: the future is dropped while the body
+    // waits for more) is cleaned up too, in the background.
+    let stalled = chunked(data(3 * 1024 * 1024)).chain(futures::stream::pending());
+    let abandoned = store.put("videos/stalled", "video/mp4", Box::pin(stalled));
+    let timed_out = tokio::time::timeout(std::time::Duration::from_secs(2), abandoned).await;
+    assert!(timed_out.is_err(), "the stalled put finished");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stream.info().await.unwrap().state.bytes != before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the abandoned put left its chunks"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]

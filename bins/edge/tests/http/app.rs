@@ -148,8 +148,13 @@ impl App {
             .text("token", token.to_owned())
             .text("title", title.to_owned())
             .part("data", file);
+        self.publish_form("", form).await
+    }
+
+    /// `POST /douyin/publish/action/{query}` with `form` as the body.
+    pub async fn publish_form(&self, query: &str, form: reqwest::multipart::Form) -> Response {
         self.http
-            .post(self.url("/douyin/publish/action/"))
+            .post(self.url(&format!("/douyin/publish/action/{query}")))
             .multipart(form)
             .send()
             .await

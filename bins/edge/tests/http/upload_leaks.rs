@@ -139,14 +139,7 @@ async fn failed_uploads_leave_no_bytes(app: App) {
     let after = reqwest::multipart::Form::new()
         .part("data", reqwest::multipart::Part::bytes(video_of(3 << 20)))
         .text("token", format!("{token}x"));
-    let response = app
-        .http
-        .post(app.url("/douyin/publish/action/"))
-        .multipart(after)
-        .send()
-        .await
-        .unwrap();
-    error_json(response, StatusCode::UNAUTHORIZED).await;
+    error_json(app.publish_form("", after).await, StatusCode::UNAUTHORIZED).await;
     assert_back_to(&app, &before, "a bad token after the file").await;
     let response = app
         .publish(&format!("{token}x"), video_of(64 << 10), "v.mp4", "v")

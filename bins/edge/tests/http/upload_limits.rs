@@ -14,15 +14,6 @@ use crate::{
     upload_leaks::{connect, raw_upload, usage},
 };
 
-async fn post(app: &App, query: &str, form: Form) -> reqwest::Response {
-    app.http
-        .post(app.url(&format!("/douyin/publish/action/{query}")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 fn clip() -> Part {
     clip_part(&media::mp4(5).unwrap())
 }
@@ -36,19 +27,27 @@ async fn long_and_unknown_text_fields_are_refused_with_json_errors() {
         .text("token", token.clone())
         .text("title", "t".repeat(5000))
         .part("data", clip());
-    let message = error_json(post(&app, "", long).await, StatusCode::PAYLOAD_TOO_LARGE).await;
+    let message = error_json(
+        app.publish_form("", long).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+    )
+    .await;
     assert!(message.contains("title"), "{message}");
     // A long field after the file is refused too, and the file does not stay.
     let late = Form::new()
         .text("token", token.clone())
         .part("data", clip())
         .text("title", "t".repeat(5000));
-    error_json(post(&app, "", late).await, StatusCode::PAYLOAD_TOO_LARGE).await;
+    error_json(
+        app.publish_form("", late).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+    )
+    .await;
     let unknown = Form::new()
         .text("token", token.clone())
         .text("colour", "blue")
         .part("data", clip());
-    let message = error_json(post(&app, "", unknown).await, StatusCode::BAD_REQUEST).await;
+    let message = error_json(app.publish_form("", unknown).await, StatusCode::BAD_REQUEST).await;
     assert!(message.contains("colour"), "{message}");
     assert_eq!(usage(&app).await, before, "a refused upload left bytes");
     // A field of 4 KiB passes the edge: the video worker judges the title (at most 100
@@ -57,13 +56,13 @@ async fn long_and_unknown_text_fields_are_refused_with_json_errors() {
         .text("token", token.clone())
         .text("title", "t".repeat(4096))
         .part("data", clip());
-    let message = error_json(post(&app, "", fine).await, StatusCode::BAD_REQUEST).await;
+    let message = error_json(app.publish_form("", fine).await, StatusCode::BAD_REQUEST).await;
     assert!(message.contains("1–100"), "{message}");
     let short = Form::new()
         .text("token", token)
         .text("title", "short")
         .part("data", clip());
-    ok_json(post(&app, "", short).await).await;
+    ok_json(app.publish_form("", short).await).await;
 }
 
 /// A bad `token` field before `data` is a 401 even for a file over the size cap: the token
@@ -106,7 +105,7 @@ async fn a_fifth_unchecked_upload_from_one_address_is_a_429() {
             .text("title", "fifth")
             .part("data", clip_part(&clip))
     };
-    let refused = post(&app, "", anonymous()).await;
+    let refused = app.publish_form("", anonymous()).await;
     let retry_after = refused.headers().get("retry-after").cloned();
     error_json(refused, StatusCode::TOO_MANY_REQUESTS).await;
     assert!(retry_after.is_some(), "a 429 without Retry-After");
@@ -114,12 +113,12 @@ async fn a_fifth_unchecked_upload_from_one_address_is_a_429() {
     let signed = Form::new()
         .text("title", "signed")
         .part("data", clip_part(&clip));
-    ok_json(post(&app, &format!("?token={token}"), signed).await).await;
+    ok_json(app.publish_form(&format!("?token={token}"), signed).await).await;
 
     drop(stalled.pop());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let response = post(&app, "", anonymous()).await;
+        let response = app.publish_form("", anonymous()).await;
         if response.status() != StatusCode::TOO_MANY_REQUESTS {
             // Admitted, and refused only for having no token.
             error_json(response, StatusCode::UNAUTHORIZED).await;

@@ -95,11 +95,16 @@ impl Target<'_> {
     ) -> Result<u64, StoreError> {
         let nuid = format!("{:032x}", rand::random::<u128>());
         let subject = format!("$O.{}.C.{nuid}", self.bucket);
+        let mut unfinished = Unfinished {
+            stream: Some(self.stream.clone()),
+            subject: subject.clone(),
+        };
         let mut written = Written::default();
         let mut result = self.write_chunks(&subject, body, &mut written).await;
         if result.is_ok() {
             result = self.publish_meta(key, content_type, &nuid, written).await;
         }
+        unfinished.stream = None;
         if result.is_err() {
             self.purge_quietly(&nuid).await;
         }
@@ -213,6 +218,29 @@ impl Target<'_> {
             .await
             .map_err(publish_error)?;
         Ok(size)
+    }
+}
+
+/// The chunks of a put in progress. A put dropped half-way (its request cancelled) cannot
+/// purge them itself, so dropping this purges them in the background.
+struct Unfinished {
+    stream: Option<Stream>,
+    subject: String,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        let (Some(stream), Ok(runtime)) =
+            (self.stream.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let subject = std::mem::take(&mut self.subject);
+        runtime.spawn(async move {
+            if let Err(err) = stream.purge().filter(&subject).await {
+                tracing::warn!(subject, error = %err, "could not purge an abandoned upload");
+            }
+        });
     }
 }
 

@@ -172,6 +172,19 @@ async fn the_s3_store_honours_the_contract() {
         Vec::<String>::new(),
         "the failed multipart upload was not aborted"
     );
+    // A put abandoned half-way (the future dropped while the body waits) is aborted too.
+    let stalled = chunked(data(10 * 1024 * 1024)).chain(futures::stream::pending());
+    let abandoned = store.put("videos/stalled", "video/mp4", Box::pin(stalled));
+    let timed_out = tokio::time::timeout(std::time::Duration::from_secs(3), abandoned).await;
+    assert!(timed_out.is_err(), "the stalled put finished");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !store.unfinished_uploads().await.unwrap().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the abandoned multipart upload was not aborted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     // Opening again finds the bucket that exists.
     S3Store::open(&server.settings("contract-test"))
         .await

@@ -42,11 +42,17 @@ impl App {
 
     /// Starts with videos and covers in a real S3-compatible server instead of JetStream.
     pub async fn start_with_s3() -> App {
+        Self::start_with_s3_and(|_| {}).await
+    }
+
+    /// [`App::start_with_s3`] with settings adjusted by `tweak`.
+    pub async fn start_with_s3_and(tweak: impl FnOnce(&mut Settings)) -> App {
         let s3 = testkit::S3Server::start().await.expect("SeaweedFS");
         let settings = s3.settings("gophertok-test");
         let mut app = Self::start_with(move |config| {
             config.media.store = settings::StoreKind::S3;
             config.media.s3 = settings;
+            tweak(config);
         })
         .await;
         app._s3 = Some(s3);
@@ -158,8 +164,13 @@ impl App {
             .text("token", token.to_owned())
             .text("title", title.to_owned())
             .part("data", file);
+        self.publish_form("", form).await
+    }
+
+    /// `POST /douyin/publish/action/{query}` with `form` as the body.
+    pub async fn publish_form(&self, query: &str, form: reqwest::multipart::Form) -> Response {
         self.http
-            .post(self.url("/douyin/publish/action/"))
+            .post(self.url(&format!("/douyin/publish/action/{query}")))
             .multipart(form)
             .send()
             .await

@@ -4,11 +4,13 @@
 
 mod clients;
 mod domains;
+mod edge;
 mod migrations;
 mod model;
 
 pub use clients::{ClientError, connect_mysql, connect_nats, connect_redis};
 pub use domains::*;
+pub use edge::*;
 pub use migrations::MIGRATOR;
 pub use model::*;
 
@@ -56,6 +58,7 @@ pub fn load_from(
             .try_parsing(true)
             .list_separator(",")
             .with_list_parse_key("chat.scylla.nodes")
+            .with_list_parse_key("edge.client_ip.trusted_proxies")
             .source(Some(env)),
     );
     let settings: Settings = builder.build()?.try_deserialize()?;

@@ -13,10 +13,15 @@ pub async fn handle(
     State(state): State<AppState>,
     req: Request,
 ) -> Result<super::Answer, ApiError> {
-    // A token outside the body is checked before a byte of the upload is stored.
-    if let Some(token) = Outside::of(&req)?.token() {
-        state.verify(token).await?;
-    }
+    // A token outside the body is checked (and the upload counted) before a byte of it
+    // is stored.
+    let counted = match Outside::of(&req)?.token() {
+        Some(token) => {
+            state.limits.write(state.verify(token).await?)?;
+            true
+        }
+        None => false,
+    };
     let store = state.store.as_ref();
     let received = upload::receive(req, store, UPLOAD_PREFIX, state.max_upload_bytes).await?;
     let Some(file) = received.file else {
@@ -24,7 +29,11 @@ pub async fn handle(
             "missing the video file (multipart field data)",
         ));
     };
-    let author_id = match state.viewer(&received.params).await {
+    let author = state.viewer(&received.params).await.and_then(|viewer| match viewer {
+        Some(id) if !counted => state.limits.write(id).map(|()| Some(id)),
+        known => Ok(known),
+    });
+    let author_id = match author {
         Ok(Some(id)) => id,
         refused => {
             upload::delete_quietly(store, &file.key).await;

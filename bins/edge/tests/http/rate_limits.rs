@@ -42,7 +42,11 @@ async fn a_user_over_the_per_user_limit_is_refused_while_other_users_are_not() {
     let app = App::start_users_only_with(|s| s.edge.limits.per_user = tight(2)).await;
     let (id, busy) = app.register("busy", "secret1").await;
     let (_, calm) = app.register("calm", "secret1").await;
-    let profile = |token: &str| app.get(&format!("/douyin/user/?user_id={id}&token={token}"));
+    let app = &app;
+    let profile = |token: &str| {
+        let path = format!("/douyin/user/?user_id={id}&token={token}");
+        async move { app.get(&path).await }
+    };
     for _ in 0..2 {
         ok_json(profile(&busy).await).await;
     }

@@ -85,13 +85,29 @@ async fn an_idle_kept_alive_connection_is_closed_after_the_idle_timeout() {
 }
 
 #[tokio::test]
+async fn a_request_body_that_stops_arriving_gets_a_400_after_the_body_timeout() {
+    let app = App::start_users_only_with(|s| s.edge.body_timeout_ms = 300).await;
+    let mut stream = connect(&app).await;
+    stream.write_all(STUCK_LOGIN.as_bytes()).await.unwrap();
+    let mut buf = [0u8; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+        .await
+        .expect("no answer 5 s into a stalled body")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&buf[..read]);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("\"status_code\":400"), "{answer}");
+}
+
+/// A login whose body is announced and never sent: its handler waits for it.
+const STUCK_LOGIN: &str = "POST /douyin/user/login/ HTTP/1.1\r\nHost: edge\r\n\
+    Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nusername=a";
+
+#[tokio::test]
 async fn shutdown_with_a_stuck_request_ends_within_the_grace_period() {
     let mut app = App::start_users_only_with(|s| s.edge.shutdown_grace_ms = 500).await;
     let mut stream = connect(&app).await;
-    // A body announced and never sent: its handler waits for it.
-    let stuck = "POST /douyin/user/login/ HTTP/1.1\r\nHost: edge\r\n\
-        Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nusername=a";
-    stream.write_all(stuck.as_bytes()).await.unwrap();
+    stream.write_all(STUCK_LOGIN.as_bytes()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
     let served = app.shut_down();

@@ -80,7 +80,11 @@ impl Limits {
 
 /// Middleware on every API route: works out the [`ClientIp`], stores it in the request for
 /// handlers, and counts the request against it.
-pub async fn per_ip(State(limits): State<Arc<Limits>>, mut request: Request, next: Next) -> Response {
+pub async fn per_ip(
+    State(limits): State<Arc<Limits>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

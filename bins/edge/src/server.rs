@@ -101,7 +101,10 @@ async fn accept_loop(
     drop(listener);
     let drained = async { while open.join_next().await.is_some() {} };
     if tokio::time::timeout(rules.grace, drained).await.is_err() {
-        tracing::warn!(open = open.len(), "shutdown grace is over; dropping open connections");
+        tracing::warn!(
+            open = open.len(),
+            "shutdown grace is over; dropping open connections"
+        );
         open.shutdown().await;
     }
 }

@@ -5,8 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FilterSettings, HotSettings, MediaSettings, PersistSettings,
-    SettingsError, StoreKind,
+    CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FilterSettings, HotSettings,
+    MediaSettings, PersistSettings, SettingsError, StoreKind,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

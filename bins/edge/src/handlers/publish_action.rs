@@ -29,10 +29,13 @@ pub async fn handle(
             "missing the video file (multipart field data)",
         ));
     };
-    let author = state.viewer(&received.params).await.and_then(|viewer| match viewer {
-        Some(id) if !counted => state.limits.write(id).map(|()| Some(id)),
-        known => Ok(known),
-    });
+    let author = state
+        .viewer(&received.params)
+        .await
+        .and_then(|viewer| match viewer {
+            Some(id) if !counted => state.limits.write(id).map(|()| Some(id)),
+            known => Ok(known),
+        });
     let author_id = match author {
         Ok(Some(id)) => id,
         refused => {

@@ -228,9 +228,10 @@ pub(crate) async fn serve_edge(env: &TestEnv, listener: tokio::net::TcpListener)
     let metrics = edge::metrics_router(state);
     let edge_settings = env.settings.edge.clone();
     let stop = shutdown.clone();
-    let served = tokio::spawn(async move {
-        edge::serve(listeners, api, metrics, &edge_settings, stop).await
-    });
+    let served =
+        tokio::spawn(
+            async move { edge::serve(listeners, api, metrics, &edge_settings, stop).await },
+        );
     ServedEdge {
         store,
         shutdown,

@@ -60,7 +60,10 @@ async fn a_request_head_sent_slowly_is_cut_off_at_the_header_timeout() {
     });
     let closed = closed_within(&mut read, Duration::from_secs(5)).await;
     drip.abort();
-    assert!(closed.is_some(), "a head dripping in held its connection 5 s");
+    assert!(
+        closed.is_some(),
+        "a head dripping in held its connection 5 s"
+    );
 }
 
 #[tokio::test]
@@ -115,7 +118,11 @@ async fn shutdown_with_a_stuck_request_ends_within_the_grace_period() {
         .await
         .expect("the edge still served 5 s after shutdown");
     result.unwrap().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     let closed = closed_within(&mut stream, Duration::from_secs(1)).await;
     assert!(closed.is_some(), "the stuck connection was left open");
     let refused = TcpStream::connect(app.base.trim_start_matches("http://")).await;
@@ -147,5 +154,8 @@ async fn invented_methods_are_counted_as_other_instead_of_as_new_label_values() 
     }
     let text = metrics(&app).await;
     assert!(text.contains(r#"method="other""#), "{text}");
-    assert!(!text.contains("FOO") && !text.contains("BREWCOFFEE"), "{text}");
+    assert!(
+        !text.contains("FOO") && !text.contains("BREWCOFFEE"),
+        "{text}"
+    );
 }

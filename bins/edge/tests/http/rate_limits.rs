@@ -24,7 +24,10 @@ async fn assert_limited(response: Response) {
         .unwrap()
         .parse::<u64>()
         .expect("Retry-After in whole seconds");
-    assert!((1..=100).contains(&retry_after), "Retry-After: {retry_after}");
+    assert!(
+        (1..=100).contains(&retry_after),
+        "Retry-After: {retry_after}"
+    );
     error_json(response, StatusCode::TOO_MANY_REQUESTS).await;
 }
 
@@ -71,18 +74,24 @@ async fn writes_over_the_per_user_write_limit_are_refused_but_reads_go_on() {
     ok_json(follow("1").await.unwrap()).await;
     ok_json(follow("2").await.unwrap()).await;
     assert_limited(follow("1").await.unwrap()).await;
-    ok_json(app.get(&format!("/douyin/user/?user_id={star}&token={token}")).await).await;
+    ok_json(
+        app.get(&format!("/douyin/user/?user_id={star}&token={token}"))
+            .await,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn login_attempts_per_username_are_limited_whatever_the_password() {
-    let app =
-        App::start_users_only_with(|s| s.edge.limits.logins_per_username = tight(2)).await;
+    let app = App::start_users_only_with(|s| s.edge.limits.logins_per_username = tight(2)).await;
     app.register("guessed", "secret1").await;
     app.register("bystander", "secret1").await;
     let login = |username: &str, password: &str| {
         let form = [("username", username), ("password", password)];
-        app.http.post(app.url("/douyin/user/login/")).form(&form).send()
+        app.http
+            .post(app.url("/douyin/user/login/"))
+            .form(&form)
+            .send()
     };
     for guess in ["wrong1", "wrong2"] {
         let status = login("guessed", guess).await.unwrap().status();
@@ -117,8 +126,14 @@ async fn from(app: &App, client: &str) -> Response {
 #[tokio::test]
 async fn a_forwarded_client_address_counts_only_from_a_trusted_proxy() {
     let trusting = behind_proxies("127.0.0.0/8").await;
-    assert_eq!(from(&trusting, "203.0.113.1").await.status(), StatusCode::OK);
-    assert_eq!(from(&trusting, "203.0.113.2").await.status(), StatusCode::OK);
+    assert_eq!(
+        from(&trusting, "203.0.113.1").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        from(&trusting, "203.0.113.2").await.status(),
+        StatusCode::OK
+    );
     assert_limited(from(&trusting, "203.0.113.1").await).await;
 
     let wary = behind_proxies("10.0.0.0/8").await;

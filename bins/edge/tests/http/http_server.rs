@@ -130,6 +130,28 @@ async fn shutdown_with_a_stuck_request_ends_within_the_grace_period() {
 }
 
 #[tokio::test]
+async fn connections_over_the_bound_wait_until_an_open_one_closes() {
+    let app = App::start_users_only_with(|s| s.edge.max_connections = 1).await;
+    let first = connect(&app).await;
+    // Let the edge accept the first before the second arrives.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut second = connect(&app).await;
+    second
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: edge\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 1024];
+    let early = tokio::time::timeout(Duration::from_millis(500), second.read(&mut buf)).await;
+    assert!(early.is_err(), "served a connection over the bound");
+    drop(first);
+    let read = tokio::time::timeout(Duration::from_secs(5), second.read(&mut buf))
+        .await
+        .expect("still waiting 5 s after the open connection closed")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&buf[..read]).starts_with("HTTP/1.1 200"));
+}
+
+#[tokio::test]
 async fn metrics_are_served_on_their_own_listener_and_not_on_the_api_port() {
     let app = App::start_users_only().await;
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);

@@ -36,6 +36,21 @@ async fn closed_within(stream: &mut (impl AsyncRead + Unpin), limit: Duration) -
         .map(|()| started.elapsed())
 }
 
+/// Sends a `GET /healthz` on a raw connection.
+async fn ask_health(stream: &mut TcpStream) {
+    let request = b"GET /healthz HTTP/1.1\r\nHost: edge\r\n\r\n";
+    stream.write_all(request).await.unwrap();
+}
+
+/// The first bytes the server sends within `limit`, or `None` if it sends nothing.
+async fn answer_within(stream: &mut TcpStream, limit: Duration) -> Option<String> {
+    let mut buf = [0u8; 1024];
+    let read = tokio::time::timeout(limit, stream.read(&mut buf))
+        .await
+        .ok()?;
+    Some(String::from_utf8_lossy(&buf[..read.unwrap()]).into_owned())
+}
+
 async fn metrics(app: &App) -> String {
     let url = format!("{}/metrics", app.metrics_base);
     let response = app.http.get(url).send().await.unwrap();
@@ -70,14 +85,9 @@ async fn a_request_head_sent_slowly_is_cut_off_at_the_header_timeout() {
 async fn an_idle_kept_alive_connection_is_closed_after_the_idle_timeout() {
     let app = App::start_users_only_with(|s| s.edge.idle_timeout_ms = 500).await;
     let mut stream = connect(&app).await;
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: edge\r\n\r\n")
-        .await
-        .unwrap();
-    let mut buf = [0u8; 1024];
-    let read = stream.read(&mut buf).await.unwrap();
-    let head = String::from_utf8_lossy(&buf[..read]);
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    ask_health(&mut stream).await;
+    let head = answer_within(&mut stream, Duration::from_secs(5)).await;
+    assert!(head.unwrap().starts_with("HTTP/1.1 200"));
     let closed = closed_within(&mut stream, Duration::from_secs(5))
         .await
         .expect("an idle connection was still open after 5 s");
@@ -92,12 +102,9 @@ async fn a_request_body_that_stops_arriving_gets_a_400_after_the_body_timeout() 
     let app = App::start_users_only_with(|s| s.edge.body_timeout_ms = 300).await;
     let mut stream = connect(&app).await;
     stream.write_all(STUCK_LOGIN.as_bytes()).await.unwrap();
-    let mut buf = [0u8; 1024];
-    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+    let answer = answer_within(&mut stream, Duration::from_secs(5))
         .await
-        .expect("no answer 5 s into a stalled body")
-        .unwrap();
-    let answer = String::from_utf8_lossy(&buf[..read]);
+        .expect("no answer 5 s into a stalled body");
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(answer.contains("\"status_code\":400"), "{answer}");
 }
@@ -136,19 +143,17 @@ async fn connections_over_the_bound_wait_until_an_open_one_closes() {
     // Let the edge accept the first before the second arrives.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut second = connect(&app).await;
-    second
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: edge\r\n\r\n")
-        .await
-        .unwrap();
-    let mut buf = [0u8; 1024];
-    let early = tokio::time::timeout(Duration::from_millis(500), second.read(&mut buf)).await;
-    assert!(early.is_err(), "served a connection over the bound");
+    ask_health(&mut second).await;
+    let early = answer_within(&mut second, Duration::from_millis(500)).await;
+    assert!(
+        early.is_none(),
+        "served a connection over the bound: {early:?}"
+    );
     drop(first);
-    let read = tokio::time::timeout(Duration::from_secs(5), second.read(&mut buf))
+    let answer = answer_within(&mut second, Duration::from_secs(5))
         .await
-        .expect("still waiting 5 s after the open connection closed")
-        .unwrap();
-    assert!(String::from_utf8_lossy(&buf[..read]).starts_with("HTTP/1.1 200"));
+        .expect("still waiting 5 s after the open connection closed");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
 #[tokio::test]

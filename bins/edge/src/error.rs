@@ -2,9 +2,11 @@
 //! `{"status_code": <non-zero>, "status_msg": "..."}` with the matching HTTP status.
 //! `status_code` repeats the HTTP status, so apps that only read the body still learn it.
 
+use std::time::Duration;
+
 use axum::{
     Json,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use contract::{ErrorKind, ServiceError};
@@ -14,6 +16,8 @@ use serde_json::json;
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds until a retry can succeed, sent as `Retry-After` (rate limits).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -21,6 +25,7 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -34,6 +39,24 @@ impl ApiError {
     }
     pub fn too_large(message: impl Into<String>) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, message)
+    }
+    /// A 429 naming the limit hit; `Retry-After` rounds the wait up, so a client that
+    /// obeys it is let through (a sub-second wait is 1, never 0).
+    pub fn too_many(limit: &str, wait: Duration) -> Self {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let seconds = seconds.max(1);
+        Self {
+            retry_after: Some(seconds),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many requests ({limit}); retry in {seconds} s"),
+            )
+        }
+    }
+    /// A fault of the edge itself: logged here, opaque to the client.
+    pub fn internal(detail: &str) -> Self {
+        tracing::error!(error = detail, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
     }
 }
 
@@ -63,7 +86,13 @@ impl IntoResponse for ApiError {
             "status_code": self.status.as_u16(),
             "status_msg": self.message,
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

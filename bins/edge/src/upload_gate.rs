@@ -8,18 +8,16 @@ use std::{
     collections::HashMap,
     net::IpAddr,
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
-use axum::{
-    http::{HeaderValue, header},
-    response::{IntoResponse, Response},
-};
+use axum::response::{IntoResponse, Response};
 
 use crate::{AppState, error::ApiError, params::Params};
 
-/// Seconds a refused client is told to wait: uploads hold a slot only until their token
+/// How long a refused client is told to wait: uploads hold a slot only until their token
 /// is checked, which takes a moment.
-const RETRY_AFTER_SECS: &str = "2";
+const RETRY_AFTER: Duration = Duration::from_secs(2);
 
 /// Uploads per IP whose token is not checked yet.
 #[derive(Clone)]
@@ -104,9 +102,11 @@ impl<'a> TokenCheck<'a> {
         self.verified.is_some()
     }
 
-    /// Checks `token` now (a 401 if it is bad), which frees the unchecked slot.
+    /// Checks `token` now (a 401 if it is bad), which frees the unchecked slot; the
+    /// publish counts as one of the user's writes here, once.
     pub async fn verify(&mut self, token: &str) -> Result<(), ApiError> {
         let user = self.state.verify(token).await?;
+        self.state.limits.write(user)?;
         self.verified = Some((token.to_owned(), user));
         self.slot = None;
         Ok(())
@@ -117,24 +117,23 @@ impl<'a> TokenCheck<'a> {
     pub async fn author(self, params: &Params) -> Result<i64, ApiError> {
         match (params.token(), self.verified) {
             (Some(token), Some((checked, user))) if token == checked => Ok(user),
-            _ => self
-                .state
-                .viewer(params)
-                .await?
-                .ok_or_else(|| ApiError::unauthorized("log in to publish")),
+            _ => {
+                let user = self
+                    .state
+                    .viewer(params)
+                    .await?
+                    .ok_or_else(|| ApiError::unauthorized("log in to publish"))?;
+                self.state.limits.write(user)?;
+                Ok(user)
+            }
         }
     }
 }
 
 fn busy() -> Response {
-    let mut response = ApiError::new(
-        axum::http::StatusCode::TOO_MANY_REQUESTS,
-        "too many uploads from this address are waiting for their token check",
+    ApiError::too_many(
+        "uploads from this address waiting for their token check",
+        RETRY_AFTER,
     )
-    .into_response();
-    response.headers_mut().insert(
-        header::RETRY_AFTER,
-        HeaderValue::from_static(RETRY_AFTER_SECS),
-    );
-    response
+    .into_response()
 }

@@ -5,8 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    CacheSettings, ChatSettings, FilterSettings, HotSettings, MediaSettings, PersistSettings,
-    SettingsError, StoreKind,
+    CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FilterSettings, HotSettings,
+    MediaSettings, PersistSettings, SettingsError, StoreKind,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,6 +65,21 @@ pub struct EdgeSettings {
     /// The absolute URL phones reach the edge at; relative media paths are resolved
     /// against it (e.g. the default avatar `/static/avatar.png`).
     pub public_base_url: String,
+    /// Where `/metrics` is served, apart from the API; empty: not served at all.
+    pub metrics_listen: String,
+    /// Longest wait from a request's first byte to the end of its head (slow-loris heads).
+    pub header_timeout_ms: u64,
+    /// Longest wait of a kept-alive connection for its next request.
+    pub idle_timeout_ms: u64,
+    /// Longest pause while a request body arrives: a body may take as long as it needs (big
+    /// uploads on slow links) as long as some of it keeps arriving.
+    pub body_timeout_ms: u64,
+    /// Connections served at once; more wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// On shutdown, how long open requests may finish before their connections are dropped.
+    pub shutdown_grace_ms: u64,
+    pub limits: EdgeLimits,
+    pub client_ip: ClientIpSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,6 +152,14 @@ impl Default for EdgeSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             body_limit_bytes: 64 * 1024,
             public_base_url: "http://127.0.0.1:8080".into(),
+            metrics_listen: "127.0.0.1:9464".into(),
+            header_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            body_timeout_ms: 30_000,
+            max_connections: 10_000,
+            shutdown_grace_ms: 10_000,
+            limits: EdgeLimits::default(),
+            client_ip: ClientIpSettings::default(),
         }
     }
 }
@@ -202,6 +225,7 @@ impl Settings {
         {
             return invalid("edge.public_base_url must be an http(s) URL");
         }
+        self.edge.validate()?;
         if self.auth.token_ttl_secs == 0 || self.auth.issuer.is_empty() {
             return invalid("auth.token_ttl_secs must be above 0 and auth.issuer set");
         }

@@ -7,11 +7,14 @@ use reqwest::{Response, StatusCode};
 use serde_json::Value;
 use settings::Settings;
 use testkit::{RedisMode, TestEnv};
+use tokio::task::JoinHandle;
 
 use crate::workers::{WorkerSet, Workers};
 
 pub struct App {
     pub base: String,
+    /// Where the edge serves `/metrics` (its own listener, on a free port).
+    pub metrics_base: String,
     pub http: reqwest::Client,
     /// The object store the edge and the video worker use (to check what is stored).
     pub store: Arc<dyn ObjectStore>,
@@ -19,6 +22,7 @@ pub struct App {
     workers: Workers,
     _s3: Option<testkit::S3Server>,
     shutdown: mesh::Shutdown,
+    served: Option<JoinHandle<std::io::Result<()>>>,
     /// Declared last, so it is dropped last: its clean-up (the test's Redis keys) runs after
     /// the edge and the workers have let go.
     pub env: TestEnv,
@@ -107,15 +111,17 @@ impl App {
         env.settings.edge.public_base_url = base.clone();
         tweak(&mut env.settings);
         let (workers, favorite) = Workers::start(&env, workers).await;
-        let (store, shutdown) = serve_edge(&env, listener).await;
+        let edge = serve_edge(&env, listener).await;
         App {
             base,
+            metrics_base: edge.metrics_base,
             http: reqwest::Client::new(),
-            store,
+            store: edge.store,
             favorite,
             workers,
             _s3: None,
-            shutdown,
+            shutdown: edge.shutdown,
+            served: Some(edge.served),
             env,
         }
     }
@@ -126,6 +132,12 @@ impl App {
             .relation
             .as_mut()
             .expect("this app runs the relation worker")
+    }
+
+    /// Fires the edge's shutdown; the returned task ends when the edge has stopped serving.
+    pub fn shut_down(&mut self) -> JoinHandle<std::io::Result<()>> {
+        self.shutdown.trigger();
+        self.served.take().expect("the edge is shut down once")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -202,12 +214,18 @@ impl App {
     }
 }
 
-/// Serves the edge of `env` on `listener`, quietly logged, until the returned shutdown fires;
-/// returns it with the object store it uses.
-pub(crate) async fn serve_edge(
-    env: &TestEnv,
-    listener: tokio::net::TcpListener,
-) -> (Arc<dyn ObjectStore>, mesh::Shutdown) {
+/// An edge served by [`serve_edge`].
+pub(crate) struct ServedEdge {
+    pub store: Arc<dyn ObjectStore>,
+    pub shutdown: mesh::Shutdown,
+    pub metrics_base: String,
+    /// Ends when the edge has stopped serving.
+    pub served: JoinHandle<std::io::Result<()>>,
+}
+
+/// Serves the edge of `env` on `listener` (and `/metrics` on a free port, so parallel tests
+/// never clash on the default one), quietly logged, until the returned shutdown fires.
+pub(crate) async fn serve_edge(env: &TestEnv, listener: tokio::net::TcpListener) -> ServedEdge {
     let quiet = settings::TelemetrySettings {
         log_filter: "warn".into(),
         ..Default::default()
@@ -227,9 +245,26 @@ pub(crate) async fn serve_edge(
         Vec::new(),
     );
     let shutdown = mesh::Shutdown::new();
-    let router = edge::router(state, &env.settings);
-    tokio::spawn(edge::serve(listener, router, shutdown.clone()));
-    (store, shutdown)
+    let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let metrics_base = format!("http://{}", metrics.local_addr().unwrap());
+    let listeners = edge::Listeners {
+        api: listener,
+        metrics: Some(metrics),
+    };
+    let api = edge::router(state.clone(), &env.settings);
+    let metrics = edge::metrics_router(state);
+    let edge_settings = env.settings.edge.clone();
+    let stop = shutdown.clone();
+    let served =
+        tokio::spawn(
+            async move { edge::serve(listeners, api, metrics, &edge_settings, stop).await },
+        );
+    ServedEdge {
+        store,
+        shutdown,
+        metrics_base,
+        served,
+    }
 }
 
 impl Drop for App {

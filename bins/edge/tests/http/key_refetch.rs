@@ -165,7 +165,7 @@ async fn a_failed_key_fetch_answers_503_once_for_a_burst_and_is_retried_after_a_
     let mut key_requests = KeyRequests::watch(&env).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let (_store, shutdown) = serve_edge(&env, listener).await;
+    let edge = serve_edge(&env, listener).await;
     let http = reqwest::Client::new();
     let get = |kid: String| {
         let url = format!("{base}/douyin/user/?token={}", token_naming(&kid));
@@ -203,5 +203,5 @@ async fn a_failed_key_fetch_answers_503_once_for_a_burst_and_is_retried_after_a_
         1,
         "retried after the back-off"
     );
-    shutdown.trigger();
+    edge.shutdown.trigger();
 }

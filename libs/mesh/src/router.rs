@@ -6,6 +6,8 @@ use std::{any::Any, future::Future, pin::Pin, sync::Arc};
 use bytes::Bytes;
 use contract::{Rpc, ServiceError};
 
+use crate::Limit;
+
 pub(crate) type HandlerFuture = Pin<Box<dyn Future<Output = Result<Bytes, ServiceError>> + Send>>;
 pub(crate) type Handler<S> = Arc<dyn Fn(Arc<S>, Bytes) -> HandlerFuture + Send + Sync>;
 
@@ -23,6 +25,8 @@ pub(crate) struct Route<S> {
     pub handler: Handler<S>,
     /// The typed handler, a [`Local<S, R>`] behind `Any` so routes of any `R` share one list.
     local: Arc<dyn Any + Send + Sync>,
+    /// The bulkhead its requests wait on instead of the worker-wide permits, if any.
+    pub limit: Option<Limit>,
 }
 
 /// The routes of one worker, over a shared state `S`.
@@ -72,7 +76,18 @@ impl<S: Send + Sync + 'static> Router<S> {
             name: R::endpoint_name(),
             handler: erased,
             local: Arc::new(local),
+            limit: None,
         });
+        self
+    }
+
+    /// Puts the route added last behind `limit`: its requests run at most `limit`'s max at
+    /// once, wait on it without taking a worker-wide permit, and are answered "busy" when its
+    /// queue is full. Routes given the same limit share it.
+    pub fn limited(mut self, limit: &Limit) -> Self {
+        if let Some(route) = self.routes.last_mut() {
+            route.limit = Some(limit.clone());
+        }
         self
     }
 

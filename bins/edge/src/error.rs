@@ -4,7 +4,7 @@
 
 use axum::{
     Json,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use contract::{ErrorKind, ServiceError};
@@ -63,7 +63,14 @@ impl IntoResponse for ApiError {
             "status_code": self.status.as_u16(),
             "status_msg": self.message,
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        // 503 is "busy or briefly down, come back": tell clients when (RFC 9110 §10.2.3).
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
     }
 }
 

@@ -70,13 +70,8 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         tokens,
         profile_defaults: settings.user.clone(),
     });
-    let worker = mesh::start(
-        nats,
-        spec(settings),
-        router(&settings.user),
-        Arc::clone(&state),
-    )
-    .await?;
+    let router = router(&settings.user);
+    let worker = mesh::start(nats, spec(settings), router, Arc::clone(&state)).await?;
     Ok(UserWorker { worker, state })
 }
 

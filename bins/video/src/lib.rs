@@ -72,13 +72,8 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         filter,
         ffmpeg: cover::Ffmpeg::new(&settings.media, &settings.video),
     });
-    let worker = mesh::start(
-        nats,
-        spec(settings),
-        router(&settings.video),
-        Arc::clone(&state),
-    )
-    .await?;
+    let router = router(&settings.video);
+    let worker = mesh::start(nats, spec(settings), router, Arc::clone(&state)).await?;
     Ok(VideoWorker { worker, state })
 }
 

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use contract::ServiceError;
+use contract::{ErrorKind, ServiceError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A concurrency limit shared by the routes marked with [`crate::Router::limited`]. Their
@@ -20,6 +20,9 @@ pub struct Limit {
     running: Arc<Semaphore>,
     capacity: u32,
 }
+
+/// Starts the message of every "busy" answer, so a caller can tell the request never ran.
+const BUSY: &str = "busy: ";
 
 /// What lets a request run: a worker-wide permit, or its place in its route's limit (or
 /// the "busy" answer when that was full).
@@ -62,12 +65,21 @@ impl Limit {
         let admitted = Arc::clone(&self.admitted)
             .try_acquire_owned()
             .map_err(|_| {
-                ServiceError::unavailable(format!("too many {} requests, try again", self.name))
+                ServiceError::unavailable(format!(
+                    "{BUSY}too many {} requests, try again",
+                    self.name
+                ))
             })?;
         Ok(Ticket {
             admitted,
             running: Arc::clone(&self.running),
         })
+    }
+
+    /// True when `err` is a limit's "busy" answer: the handler never saw the request, so
+    /// whatever the caller handed over for it (an upload) is still the caller's to clean up.
+    pub fn refused(err: &ServiceError) -> bool {
+        err.kind == ErrorKind::Unavailable && err.message.starts_with(BUSY)
     }
 
     /// Waits until no admitted request is left (shutdown).

@@ -142,6 +142,7 @@ async fn quick_requests_flow_while_a_limited_route_is_saturated() {
             Ok(()) => {}
             Err(CallError::Service(err)) if err.kind == ErrorKind::Unavailable => {
                 assert!(err.message.contains("too many slow work requests"), "{err}");
+                assert!(Limit::refused(&err));
                 busy += 1;
             }
             Err(err) => panic!("a slow request failed otherwise: {err}"),

@@ -1,7 +1,7 @@
 //! Real media for tests, made by ffmpeg: small MP4s whose bytes differ by `seed`, and one
 //! whose headers lie about its frame size.
 
-use std::process::Command;
+use std::{path::Path, process::Command};
 
 use anyhow::{Context, bail};
 
@@ -10,35 +10,38 @@ use anyhow::{Context, bail};
 pub fn mp4(seed: u32) -> anyhow::Result<Vec<u8>> {
     let dir = tempfile::tempdir()?;
     let out = dir.path().join("video.mp4");
+    let comment = format!("comment=seed {seed}");
+    let options = [
+        "-pix_fmt",
+        "yuv420p",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-fflags",
+        "+bitexact",
+        "-map_metadata",
+        "-1",
+        "-metadata",
+        &comment,
+    ];
+    lavfi("testsrc=duration=1:size=160x120:rate=10", &options, &out)?;
+    Ok(std::fs::read(out)?)
+}
+
+/// Runs ffmpeg on the lavfi `source` with the output `options`, writing `out`.
+fn lavfi(source: &str, options: &[&str], out: &Path) -> anyhow::Result<()> {
     let status = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-nostdin",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-        ])
-        .arg("testsrc=duration=1:size=160x120:rate=10")
-        .args([
-            "-pix_fmt",
-            "yuv420p",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-        ])
-        .args(["-fflags", "+bitexact", "-map_metadata", "-1"])
-        .args(["-metadata", &format!("comment=seed {seed}")])
-        .arg(&out)
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
+        .args(["-f", "lavfi", "-i", source])
+        .args(options)
+        .arg(out)
         .status()
         .context("running ffmpeg (install it: .ci/gt services does)")?;
     if !status.success() {
         bail!("ffmpeg could not make a test video");
     }
-    Ok(std::fs::read(out)?)
+    Ok(())
 }
 
 /// True when ffmpeg decodes `jpeg` as an image.
@@ -59,31 +62,8 @@ pub fn decodes_as_image(jpeg: &[u8]) -> anyhow::Result<bool> {
 pub fn mjpeg_claiming(side: u16) -> anyhow::Result<Vec<u8>> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("tiny.mp4");
-    let status = Command::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-nostdin",
-            "-y",
-            "-f",
-            "lavfi",
-        ])
-        .args([
-            "-i",
-            "color=c=red:s=16x16:d=0.1",
-            "-frames:v",
-            "1",
-            "-c:v",
-            "mjpeg",
-        ])
-        .args(["-pix_fmt", "yuvj420p"])
-        .arg(&path)
-        .status()
-        .context("running ffmpeg")?;
-    if !status.success() {
-        bail!("ffmpeg could not make the tiny video");
-    }
+    let options = ["-frames:v", "1", "-c:v", "mjpeg", "-pix_fmt", "yuvj420p"];
+    lavfi("color=c=red:s=16x16:d=0.1", &options, &path)?;
     let mut bytes = std::fs::read(path)?;
     let side = side.to_be_bytes();
     // The visual sample entry: box size and type 8 bytes after `stsd` + version/count (8),

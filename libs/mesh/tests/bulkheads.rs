@@ -1,6 +1,7 @@
 //! Bulkheads and deadlines against a real nats-server: a limited route runs at most its
 //! limit, answers "busy" past its queue and never holds up the other routes; a request whose
-//! caller has given up is dropped before it runs, counted in `$SRV.STATS`.
+//! caller has given up is dropped before it runs, counted in `$SRV.STATS`; shutdown waits
+//! for the limited requests it admitted.
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -183,4 +184,24 @@ async fn requests_whose_caller_gave_up_are_dropped_and_a_fresh_one_is_answered()
         "ran {ran} of the abandoned, expired {expired}"
     );
     assert!(expired >= 7, "only {expired} of 10 were dropped");
+}
+
+#[tokio::test]
+async fn shutdown_finishes_the_limited_requests_it_admitted() {
+    let server = NatsServer::start().await.unwrap();
+    let (worker, counts) = start(&server, 2, Some(Limit::new("slow work", 1, 1))).await;
+    let caller = caller(&server, Duration::from_secs(5)).await;
+    // One runs, one waits in the limit's queue: both were admitted, both get their answer.
+    let calls = flood(&caller, 2, 300);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while counts.slow_started.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "the slow request never started");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    worker.shutdown().await;
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(counts.slow_started.load(Ordering::SeqCst), 2);
 }

@@ -87,7 +87,12 @@ impl IntoResponse for ApiError {
             "status_msg": self.message,
         });
         let mut response = (self.status, Json(body)).into_response();
-        if let Some(seconds) = self.retry_after {
+        // 503 is "busy or briefly down, come back" (RFC 9110 §10.2.3) and 429 names its
+        // own wait: tell clients when.
+        let retry_after = self
+            .retry_after
+            .or((self.status == StatusCode::SERVICE_UNAVAILABLE).then_some(1));
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));

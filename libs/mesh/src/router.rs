@@ -8,6 +8,8 @@ use contract::{Rpc, ServiceError, Trim};
 
 use crate::fit::{self, Encoder};
 
+use crate::Limit;
+
 pub(crate) type HandlerFuture = Pin<Box<dyn Future<Output = Result<Bytes, ServiceError>> + Send>>;
 /// (state, request payload, byte budget of the encoded reply).
 pub(crate) type Handler<S> = Arc<dyn Fn(Arc<S>, Bytes, usize) -> HandlerFuture + Send + Sync>;
@@ -26,6 +28,8 @@ pub(crate) struct Route<S> {
     pub handler: Handler<S>,
     /// The typed handler, a [`Local<S, R>`] behind `Any` so routes of any `R` share one list.
     local: Arc<dyn Any + Send + Sync>,
+    /// The bulkhead its requests wait on instead of the worker-wide permits, if any.
+    pub limit: Option<Limit>,
 }
 
 /// The routes of one worker, over a shared state `S`.
@@ -95,7 +99,18 @@ impl<S: Send + Sync + 'static> Router<S> {
             name: R::endpoint_name(),
             handler: erased,
             local: Arc::new(local),
+            limit: None,
         });
+        self
+    }
+
+    /// Puts the route added last behind `limit`: its requests run at most `limit`'s max at
+    /// once, wait on it without taking a worker-wide permit, and are answered "busy" when its
+    /// queue is full. Routes given the same limit share it.
+    pub fn limited(mut self, limit: &Limit) -> Self {
+        if let Some(route) = self.routes.last_mut() {
+            route.limit = Some(limit.clone());
+        }
         self
     }
 

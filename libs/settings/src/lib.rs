@@ -179,6 +179,23 @@ mod tests {
     }
 
     #[test]
+    fn a_bulkhead_of_zero_or_an_ffmpeg_without_room_to_load_is_refused() {
+        assert_refused(
+            "GOPHERTOK__USER__HASH_CONCURRENCY",
+            "0",
+            "user.hash_concurrency",
+        );
+        assert_refused("GOPHERTOK__VIDEO__PUBLISH_CONCURRENCY", "0", "video.");
+        assert_refused("GOPHERTOK__VIDEO__FFMPEG_MAX_MEMORY_MB", "100", "video.");
+        let ok = load_from(None, env(&[("GOPHERTOK__VIDEO__PUBLISH_QUEUE", "0")])).unwrap();
+        assert_eq!(
+            ok.video.publish_queue, 0,
+            "no queue: busy as soon as all slots run"
+        );
+        assert!(ok.user.hash_concurrency >= 1);
+    }
+
+    #[test]
     fn redis_is_one_server_or_a_cluster_and_nothing_else() {
         let cluster = "redis-cluster://10.0.0.1:6379?node=10.0.0.2:6379&node=10.0.0.3:6379";
         let settings = load_from(None, env(&[("GOPHERTOK__REDIS__URL", cluster)])).unwrap();

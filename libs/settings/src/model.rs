@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FilterSettings, HotSettings,
-    MediaSettings, PersistSettings, SettingsError, StoreKind,
+    MediaSettings, PersistSettings, SettingsError, StoreKind, VideoSettings,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -20,6 +20,7 @@ pub struct Settings {
     pub edge: EdgeSettings,
     pub auth: AuthSettings,
     pub user: UserSettings,
+    pub video: VideoSettings,
     pub worker: WorkerSettings,
     pub telemetry: TelemetrySettings,
     pub media: MediaSettings,
@@ -101,6 +102,11 @@ pub struct UserSettings {
     pub default_signature: String,
     /// Lifetime of a snowflake node-id lease in Redis; renewed at a third of it.
     pub node_lease_secs: u64,
+    /// Password hashes (register, login) one instance computes at once: each takes a core
+    /// and 19 MiB, so more only slow them all and starve the cheap lookups.
+    pub hash_concurrency: usize,
+    /// Logins and registrations that wait for a hashing slot; past it they answer 503.
+    pub hash_queue: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -183,6 +189,8 @@ impl Default for UserSettings {
             default_background_image: "/static/background.png".into(),
             default_signature: "This user has not written a signature yet.".into(),
             node_lease_secs: 30,
+            hash_concurrency: std::thread::available_parallelism().map_or(2, |cores| cores.get()),
+            hash_queue: 64,
         }
     }
 }
@@ -270,6 +278,10 @@ impl Settings {
         {
             return invalid("chat.scylla.keyspace must be letters, digits and underscores");
         }
+        if self.user.hash_concurrency == 0 {
+            return invalid("user.hash_concurrency must be above 0");
+        }
+        self.video.validate()?;
         if self.media.max_upload_bytes == 0 {
             return invalid("media.max_upload_bytes must be above 0");
         }
@@ -312,6 +324,7 @@ impl Default for Settings {
             edge: EdgeSettings::default(),
             auth: AuthSettings::default(),
             user: UserSettings::default(),
+            video: VideoSettings::default(),
             worker: WorkerSettings::default(),
             telemetry: TelemetrySettings::default(),
             media: MediaSettings::default(),

@@ -67,12 +67,15 @@ async fn publish(
     match state.caller.call(&request).await {
         Ok(published) => Ok(super::ok(json!({ "video_id": published.video_id }))),
         Err(err) => {
-            // Nobody took the request, so nobody will adopt or delete the upload: we do.
-            // (After a timeout the worker may still be using it, so it stays.)
-            if matches!(
-                err,
-                mesh::CallError::NoResponders(_) | mesh::CallError::Disconnected
-            ) {
+            // Nobody took the request (or the worker's publish limit refused it unseen), so
+            // nobody will adopt or delete the upload: we do. (After a timeout the worker may
+            // still be using it, so it stays.)
+            let unseen = match &err {
+                mesh::CallError::NoResponders(_) | mesh::CallError::Disconnected => true,
+                mesh::CallError::Service(err) => mesh::Limit::refused(err),
+                _ => false,
+            };
+            if unseen {
                 upload::delete_quietly(store, &file.key).await;
             }
             Err(err.into())

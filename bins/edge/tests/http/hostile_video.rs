@@ -1,6 +1,7 @@
 //! Uploads made to hurt the cover extraction: a real ffmpeg-made video whose headers declare
 //! frames of 8192×8192 is refused (400) before anything decodes it, and quickly; publishes
-//! past the worker's publish limit are refused busy (503) and leave nothing behind.
+//! past the worker's publish limit are refused busy (503), and a run past the ffmpeg time limit
+//! is killed and refused (400); none leaves anything behind.
 
 use std::time::{Duration, Instant};
 
@@ -73,5 +74,21 @@ async fn publishes_past_the_limit_are_refused_busy_and_leave_no_upload_behind() 
         app.stored("videos/").await.len(),
         published,
         "a refused upload stayed"
+    );
+}
+
+#[tokio::test]
+async fn a_video_that_takes_longer_than_the_ffmpeg_time_limit_is_refused_and_not_kept() {
+    // One millisecond is less than any real ffprobe/ffmpeg run: the worker kills it and says so.
+    let app = App::start_with(|settings| settings.video.ffmpeg_timeout_ms = 1).await;
+    let (_, token) = app.register("slowpoke", "secret1").await;
+    let response = app
+        .publish(&token, media::mp4(63).unwrap(), "slow.mp4", "slow")
+        .await;
+    let message = error_json(response, StatusCode::BAD_REQUEST).await;
+    assert!(message.contains("too long"), "{message}");
+    assert!(
+        app.stored("videos/").await.is_empty(),
+        "the upload was left behind"
     );
 }

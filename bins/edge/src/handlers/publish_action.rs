@@ -5,14 +5,47 @@
 
 use axum::extract::{Request, State};
 use contract::video::{Publish, UPLOAD_PREFIX};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::{AppState, error::ApiError, params::Outside, upload};
+use super::Reply;
+use crate::{AppState, docs::ErrorBody, error::ApiError, params::Outside, upload};
 
+/// The upload form; read by [`upload::receive`] as it streams, so this type only describes it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PublishForm {
+    /// The video file (MP4, MOV, WebM, MKV, AVI or FLV).
+    #[schema(value_type = String, format = Binary)]
+    data: Vec<u8>,
+    title: Option<String>,
+    token: Option<String>,
+}
+
+/// The publish route's reply fields.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Published {
+    video_id: i64,
+}
+
+#[utoipa::path(
+    post,
+    path = "/douyin/publish/action/",
+    operation_id = "publish_action",
+    tag = "video",
+    params(("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)")),
+    request_body(content = PublishForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "the video is published", body = Reply<Published>),
+        (status = 401, description = "no valid token", body = ErrorBody),
+        (status = 415, description = "not a multipart body", body = ErrorBody),
+    ),
+    security((), ("bearer" = [])),
+)]
 pub async fn handle(
     State(state): State<AppState>,
     req: Request,
-) -> Result<super::Answer, ApiError> {
+) -> Result<super::Answer<Published>, ApiError> {
     // A token outside the body is checked before a byte of the upload is stored.
     if let Some(token) = Outside::of(&req)?.token() {
         state.verify(token).await?;
@@ -41,7 +74,9 @@ pub async fn handle(
         size: file.size,
     };
     match state.caller.call(&request).await {
-        Ok(published) => Ok(super::ok(json!({ "video_id": published.video_id }))),
+        Ok(published) => Ok(super::ok(Published {
+            video_id: published.video_id,
+        })),
         Err(err) => {
             // Nobody took the request, so nobody will adopt or delete the upload: we do.
             // (After a timeout the worker may still be using it, so it stays.)

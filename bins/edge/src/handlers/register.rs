@@ -3,8 +3,32 @@
 use axum::extract::State;
 use contract::user::{Register, Session};
 
-use crate::{AppState, error::ApiError, params::Params};
+use super::Reply;
+use utoipa::ToSchema;
+use crate::{AppState, docs::ErrorBody, error::ApiError, params::Params};
 
+/// The register and login form; the fields are read through [`Params`] (query, form,
+/// multipart or JSON), so this type only describes them.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Credentials {
+    #[schema(min_length = 1, max_length = 32)]
+    username: String,
+    #[schema(min_length = 6, max_length = 32)]
+    password: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/douyin/user/register/",
+    operation_id = "register",
+    tag = "user",
+    request_body(content = Credentials, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "the account and a session", body = Reply<Session>),
+        (status = 409, description = "the username is taken", body = ErrorBody),
+    ),
+)]
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,

@@ -23,8 +23,8 @@ use crate::{AppState, handlers};
 /// Where the document is served (Swagger UI reads it from here too).
 pub const OPENAPI_PATH: &str = "/docs/openapi.json";
 
-/// Every failure's body (error.rs writes it): `status_code` repeats the HTTP status, so it
-/// is never 0 — the schema says so, and a fuzzer checks every error against it.
+/// A failure: `status_code` repeats the HTTP status (never 0) and `status_msg` says why.
+// Only describes error.rs's body; the range makes a fuzzer check every error is non-zero.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ErrorBody {
@@ -66,9 +66,10 @@ pub fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, openapi::OpenAp
         routes!(handlers::publish_list::handle),
         routes!(handlers::publish_action::handle).layer(upload_limit),
     ];
-    let api = routes
-        .into_iter()
-        .fold(OpenApiRouter::with_openapi(ApiDoc::openapi()), both_slash_forms);
+    let api = routes.into_iter().fold(
+        OpenApiRouter::with_openapi(ApiDoc::openapi()),
+        both_slash_forms,
+    );
     let (router, mut doc) = api.split_for_parts();
     // After the routes: these complete the operations they added.
     Common.modify(&mut doc);
@@ -86,7 +87,12 @@ fn both_slash_forms(
     api: OpenApiRouter<AppState>,
     route: UtoipaMethodRouter<AppState>,
 ) -> OpenApiRouter<AppState> {
-    let bare: Vec<String> = route.1.paths.keys().map(|p| p.trim_end_matches('/').into()).collect();
+    let bare: Vec<String> = route
+        .1
+        .paths
+        .keys()
+        .map(|p| p.trim_end_matches('/').into())
+        .collect();
     let api = bare
         .iter()
         .fold(api, |api, path| api.route(path, route.2.clone()));

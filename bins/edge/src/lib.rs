@@ -16,11 +16,7 @@ pub mod views;
 
 use std::sync::Arc;
 
-use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    routing::get,
-};
+use axum::{Router, extract::DefaultBodyLimit, routing::get};
 use mesh::Caller;
 use objects::ObjectStore;
 use settings::Settings;

@@ -21,6 +21,21 @@ const CHECKS: &str = "not_a_server_error,response_schema_conformance,content_typ
 /// The whole run's bound: a few examples per route keep it short on a shared machine.
 const RUN_LIMIT: Duration = Duration::from_secs(180);
 
+/// A token of a freshly registered user.
+async fn session(http: &reqwest::Client, base: &str) -> String {
+    let registered: serde_json::Value = http
+        .post(format!("{base}/douyin/user/register/"))
+        .form(&[("username", "fuzzer"), ("password", "secret1")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(registered["status_code"], 0, "{registered}");
+    registered["token"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn fuzzing_the_documented_api_finds_no_server_error_and_no_reply_off_its_schema() {
     let Ok(schemathesis) = std::env::var("GOPHERTOK_SCHEMATHESIS_BIN") else {
@@ -31,6 +46,7 @@ async fn fuzzing_the_documented_api_finds_no_server_error_and_no_reply_off_its_s
     let cwd = tempfile::tempdir().unwrap();
     let http = reqwest::Client::new();
     let (_child, base) = support::start(&env, cwd.path(), &http, &[]).await;
+    let bearer = format!("Authorization: Bearer {}", session(&http, &base).await);
     let run = tokio::process::Command::new(schemathesis)
         .current_dir(cwd.path())
         .env("NO_COLOR", "1")
@@ -40,6 +56,9 @@ async fn fuzzing_the_documented_api_finds_no_server_error_and_no_reply_off_its_s
         .args(["--phases", "examples,coverage,fuzzing,stateful"])
         .args(["--max-examples", "20", "--seed", "1", "--workers", "2"])
         .args(["--max-response-time", "5", "--request-timeout", "10"])
+        // Requests without a token parameter are signed in by this header (API.md), so every
+        // phase reaches the signed-in routes' own logic, not only their 401.
+        .args(["--header", &bearer])
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(RUN_LIMIT, run)
@@ -51,6 +70,8 @@ async fn fuzzing_the_documented_api_finds_no_server_error_and_no_reply_off_its_s
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+    // The report is the evidence of what was fuzzed: shown with `--nocapture`.
+    eprintln!("{report}");
     assert!(output.status.success(), "schemathesis failed:\n{report}");
     // A run that never reached the signed-in routes would pass without fuzzing them.
     assert!(report.contains("Stateful"), "no stateful phase:\n{report}");

@@ -9,12 +9,12 @@ use utoipa::ToSchema;
 use super::Reply;
 use crate::{AppState, compose, docs::ErrorBody, error::ApiError, params::Params, views::Comment};
 
-/// The comment form; the fields are read through [`Params`] (query, form, multipart or
-/// JSON), so this type only describes them.
+/// The comment form (each field may come in the query instead).
+// Only describes the form: the fields are read through `Params`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct CommentForm {
-    token: Option<String>,
+    #[schema(minimum = 1)]
     video_id: i64,
     /// 1 post, 2 delete.
     #[schema(minimum = 1, maximum = 2)]
@@ -32,13 +32,12 @@ pub struct CommentFields {
     comment: Option<Comment>,
 }
 
-
 #[utoipa::path(
     post,
     path = "/douyin/comment/action/",
     operation_id = "comment_action",
     tag = "comment",
-    params(("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)")),
+    params(("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)")),
     request_body(content = CommentForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "posted (with the comment) or deleted", body = Reply<CommentFields>),

@@ -14,7 +14,6 @@ pub struct CommentList {
     comment_list: Vec<Comment>,
 }
 
-
 #[utoipa::path(
     get,
     path = "/douyin/comment/list/",
@@ -22,7 +21,7 @@ pub struct CommentList {
     tag = "comment",
     params(
         ("video_id" = i64, Query, description = "the video"),
-        ("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)"),
+        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
     ),
     responses(
         (status = 200, description = "the comments, newest first", body = Reply<CommentList>),

@@ -8,25 +8,24 @@ use utoipa::ToSchema;
 use super::{Done, Reply};
 use crate::{AppState, docs::ErrorBody, error::ApiError, params::Params};
 
-/// The like form; the fields are read through [`Params`] (query, form, multipart or
-/// JSON), so this type only describes them.
+/// The like form (each field may come in the query instead).
+// Only describes the form: the fields are read through `Params`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct FavoriteForm {
-    token: Option<String>,
+    #[schema(minimum = 1)]
     video_id: i64,
     /// 1 like, 2 unlike.
     #[schema(minimum = 1, maximum = 2)]
     action_type: i32,
 }
 
-
 #[utoipa::path(
     post,
     path = "/douyin/favorite/action/",
     operation_id = "favorite_action",
     tag = "favorite",
-    params(("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)")),
+    params(("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)")),
     request_body(content = FavoriteForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "liked or unliked", body = Reply<Done>),

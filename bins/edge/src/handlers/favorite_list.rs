@@ -13,7 +13,7 @@ use crate::{AppState, compose, docs::ErrorBody, error::ApiError, params::Params}
     tag = "favorite",
     params(
         ("user_id" = Option<i64>, Query, description = "the user (default: the token's)"),
-        ("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)"),
+        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
     ),
     responses(
         (status = 200, description = "the videos the user liked, most recently liked first", body = Reply<VideoList>),
@@ -35,7 +35,5 @@ pub async fn handle(
         .filter_map(|id| found.remove(id))
         .collect();
     let videos = compose::videos(&state, viewer, infos, &[]).await?;
-    Ok(super::ok(VideoList {
-        video_list: videos,
-    }))
+    Ok(super::ok(VideoList { video_list: videos }))
 }

@@ -27,7 +27,7 @@ const SECONDS_BELOW: i64 = 100_000_000_000;
     tag = "video",
     params(
         ("latest_time" = Option<i64>, Query, description = "videos strictly older than this (ms; below 10^11 read as seconds; absent or 0: now)"),
-        ("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)"),
+        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
     ),
     responses(
         (status = 200, description = "at most 30 videos, newest first", body = Reply<FeedPage>),

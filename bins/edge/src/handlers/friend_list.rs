@@ -10,14 +10,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Reply;
-use crate::{AppState, compose, docs::ErrorBody, error::ApiError, params::Params, views::FriendUser};
+use crate::{
+    AppState, compose, docs::ErrorBody, error::ApiError, params::Params, views::FriendUser,
+};
 
 /// The friend list's reply fields.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FriendList {
     user_list: Vec<FriendUser>,
 }
-
 
 #[utoipa::path(
     get,
@@ -26,7 +27,7 @@ pub struct FriendList {
     tag = "relation",
     params(
         ("user_id" = Option<i64>, Query, description = "the token's user (only your own list)"),
-        ("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)"),
+        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
     ),
     responses(
         (status = 200, description = "mutual follows with the latest message of each", body = Reply<FriendList>),
@@ -78,7 +79,5 @@ pub async fn handle(
             }
         })
         .collect();
-    Ok(super::ok(FriendList {
-        user_list: friends,
-    }))
+    Ok(super::ok(FriendList { user_list: friends }))
 }

@@ -8,12 +8,12 @@ use utoipa::ToSchema;
 use super::{Done, Reply};
 use crate::{AppState, docs::ErrorBody, error::ApiError, params::Params};
 
-/// The message form; the fields are read through [`Params`] (query, form, multipart or
-/// JSON), so this type only describes them.
+/// The message form (each field may come in the query instead).
+// Only describes the form: the fields are read through `Params`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct MessageForm {
-    token: Option<String>,
+    #[schema(minimum = 1)]
     to_user_id: i64,
     /// 1 send.
     #[schema(minimum = 1, maximum = 1)]
@@ -21,13 +21,12 @@ pub struct MessageForm {
     content: String,
 }
 
-
 #[utoipa::path(
     post,
     path = "/douyin/message/action/",
     operation_id = "message_action",
     tag = "message",
-    params(("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)")),
+    params(("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)")),
     request_body(content = MessageForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "sent", body = Reply<Done>),

@@ -15,7 +15,6 @@ pub struct MessageList {
     message_list: Vec<Message>,
 }
 
-
 #[utoipa::path(
     get,
     path = "/douyin/message/chat/",
@@ -24,7 +23,7 @@ pub struct MessageList {
     params(
         ("to_user_id" = i64, Query, description = "the other user"),
         ("pre_msg_time" = Option<i64>, Query, description = "messages strictly newer than this (ms; default 0)"),
-        ("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)"),
+        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
     ),
     responses(
         (status = 200, description = "the messages of both directions, oldest first", body = Reply<MessageList>),

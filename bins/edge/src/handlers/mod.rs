@@ -30,6 +30,7 @@ use crate::{
 /// straight to the response bytes (no intermediate `serde_json::Value` of the fields when
 /// they are a typed struct, which is what the feed's 30 videos would cost).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(description = "A success: status_code 0 and the route's own fields.")]
 pub struct Reply<T> {
     /// Always 0 on success.
     #[schema(minimum = 0, maximum = 0)]

@@ -11,7 +11,8 @@ use utoipa::ToSchema;
 use super::Reply;
 use crate::{AppState, docs::ErrorBody, error::ApiError, params::Outside, upload};
 
-/// The upload form; read by [`upload::receive`] as it streams, so this type only describes it.
+/// The upload form: the video file and its title.
+// Only describes the form: `upload::receive` reads it as it streams.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct PublishForm {
@@ -19,12 +20,12 @@ pub struct PublishForm {
     #[schema(value_type = String, format = Binary)]
     data: Vec<u8>,
     title: Option<String>,
-    token: Option<String>,
 }
 
 /// The publish route's reply fields.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Published {
+    #[schema(minimum = 1)]
     video_id: i64,
 }
 
@@ -33,7 +34,7 @@ pub struct Published {
     path = "/douyin/publish/action/",
     operation_id = "publish_action",
     tag = "video",
-    params(("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)")),
+    params(("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)")),
     request_body(content = PublishForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "the video is published", body = Reply<Published>),

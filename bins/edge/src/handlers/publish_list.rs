@@ -13,7 +13,7 @@ use crate::{AppState, compose, docs::ErrorBody, error::ApiError, params::Params}
     tag = "video",
     params(
         ("user_id" = Option<i64>, Query, description = "the user (default: the token's)"),
-        ("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)"),
+        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
     ),
     responses(
         (status = 200, description = "the user's videos, newest first", body = Reply<VideoList>),
@@ -37,7 +37,5 @@ pub async fn handle(
             .ok_or_else(|| ApiError::not_found("user not found"))?;
     }
     let videos = compose::videos(&state, viewer, page.videos, &page.work_counts).await?;
-    Ok(super::ok(VideoList {
-        video_list: videos,
-    }))
+    Ok(super::ok(VideoList { video_list: videos }))
 }

@@ -4,11 +4,11 @@ use axum::extract::State;
 use contract::user::{Register, Session};
 
 use super::Reply;
-use utoipa::ToSchema;
 use crate::{AppState, docs::ErrorBody, error::ApiError, params::Params};
+use utoipa::ToSchema;
 
-/// The register and login form; the fields are read through [`Params`] (query, form,
-/// multipart or JSON), so this type only describes them.
+/// The register and login form (each field may come in the query instead).
+// Only describes the form: the fields are read through `Params`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct Credentials {

@@ -8,25 +8,24 @@ use utoipa::ToSchema;
 use super::{Done, Reply};
 use crate::{AppState, docs::ErrorBody, error::ApiError, params::Params};
 
-/// The follow form; the fields are read through [`Params`] (query, form, multipart or
-/// JSON), so this type only describes them.
+/// The follow form (each field may come in the query instead).
+// Only describes the form: the fields are read through `Params`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct RelationForm {
-    token: Option<String>,
+    #[schema(minimum = 1)]
     to_user_id: i64,
     /// 1 follow, 2 unfollow.
     #[schema(minimum = 1, maximum = 2)]
     action_type: i32,
 }
 
-
 #[utoipa::path(
     post,
     path = "/douyin/relation/action/",
     operation_id = "relation_action",
     tag = "relation",
-    params(("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)")),
+    params(("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)")),
     request_body(content = RelationForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "followed or unfollowed", body = Reply<Done>),

@@ -14,7 +14,7 @@ use crate::{AppState, compose, docs::ErrorBody, error::ApiError, params::Params}
     tag = "relation",
     params(
         ("user_id" = Option<i64>, Query, description = "the user (default: the token's)"),
-        ("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)"),
+        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
     ),
     responses(
         (status = 200, description = "whom the user follows", body = Reply<UserList>),
@@ -36,7 +36,7 @@ pub async fn follows(
     tag = "relation",
     params(
         ("user_id" = Option<i64>, Query, description = "the user (default: the token's)"),
-        ("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)"),
+        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
     ),
     responses(
         (status = 200, description = "who follows the user", body = Reply<UserList>),

@@ -21,7 +21,7 @@ pub struct UserFields {
     tag = "user",
     params(
         ("user_id" = Option<i64>, Query, description = "the user (default: the token's)"),
-        ("token" = Option<String>, Query, description = "the session token (or `Authorization: Bearer`)"),
+        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
     ),
     responses(
         (status = 200, description = "the user as the caller sees them", body = Reply<UserFields>),

@@ -63,7 +63,10 @@ async fn every_route_of_api_md_is_in_the_served_openapi_document() {
         assert!(operation.is_object(), "{method} {path} is not documented");
         let responses = &operation["responses"];
         for status in ["200", "400", "503"] {
-            assert!(responses[status].is_object(), "{method} {path}: no {status}");
+            assert!(
+                responses[status].is_object(),
+                "{method} {path}: no {status}"
+            );
         }
     }
 }
@@ -74,7 +77,10 @@ async fn docs_answers_the_swagger_ui_page() {
     // `/docs` redirects to `/docs/`; the client follows.
     let response = app.get("/docs").await;
     assert_eq!(response.status(), reqwest::StatusCode::OK);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(content_type.starts_with("text/html"), "{content_type}");
     let page = response.text().await.unwrap();
     assert!(page.contains("swagger-ui"), "{page}");

@@ -18,8 +18,9 @@ use testkit::TestEnv;
 /// The checks every generated request's reply must pass.
 const CHECKS: &str = "not_a_server_error,response_schema_conformance,content_type_conformance";
 
-/// The whole run's bound: a few examples per route keep it short on a shared machine.
-const RUN_LIMIT: Duration = Duration::from_secs(180);
+/// A guard against a hung run: 20 examples per route take about 100 s here, the rest is
+/// headroom for a loaded CI machine.
+const RUN_LIMIT: Duration = Duration::from_secs(300);
 
 /// A token of a freshly registered user.
 async fn session(http: &reqwest::Client, base: &str) -> String {
@@ -63,7 +64,7 @@ async fn fuzzing_the_documented_api_finds_no_server_error_and_no_reply_off_its_s
         .output();
     let output = tokio::time::timeout(RUN_LIMIT, run)
         .await
-        .expect("schemathesis did not finish within 3 minutes")
+        .expect("schemathesis did not finish within 5 minutes")
         .unwrap();
     let report = format!(
         "{}\n{}",

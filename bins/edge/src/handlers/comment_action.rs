@@ -37,7 +37,7 @@ pub struct CommentFields {
     path = "/douyin/comment/action/",
     operation_id = "comment_action",
     tag = "comment",
-    params(("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)")),
+    params(super::SessionQuery),
     request_body(content = CommentForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "posted (with the comment) or deleted", body = Reply<CommentFields>),

@@ -25,7 +25,7 @@ pub struct FavoriteForm {
     path = "/douyin/favorite/action/",
     operation_id = "favorite_action",
     tag = "favorite",
-    params(("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)")),
+    params(super::SessionQuery),
     request_body(content = FavoriteForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "liked or unliked", body = Reply<Done>),

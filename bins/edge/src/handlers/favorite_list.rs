@@ -11,10 +11,7 @@ use crate::{AppState, compose, docs::ErrorBody, error::ApiError, params::Params}
     path = "/douyin/favorite/list/",
     operation_id = "favorite_list",
     tag = "favorite",
-    params(
-        ("user_id" = Option<i64>, Query, description = "the user (default: the token's)"),
-        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
-    ),
+    params(super::UserQuery),
     responses(
         (status = 200, description = "the videos the user liked, most recently liked first", body = Reply<VideoList>),
         (status = 401, description = "no user_id and no valid token", body = ErrorBody),

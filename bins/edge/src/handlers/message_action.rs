@@ -26,7 +26,7 @@ pub struct MessageForm {
     path = "/douyin/message/action/",
     operation_id = "message_action",
     tag = "message",
-    params(("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)")),
+    params(super::SessionQuery),
     request_body(content = MessageForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "sent", body = Reply<Done>),

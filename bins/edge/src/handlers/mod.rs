@@ -18,7 +18,7 @@ pub mod user_info;
 
 use axum::Json;
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{
     error::ApiError,
@@ -67,6 +67,28 @@ pub struct VideoList {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserList {
     pub user_list: Vec<User>,
+}
+
+/// The query of a signed-in route.
+// Only describes the query: the fields are read through `Params`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct SessionQuery {
+    /// The session token (also read from a form body, or `Authorization: Bearer`).
+    token: Option<String>,
+}
+
+/// The query of a per-user read: whose, and who asks.
+// Only describes the query: the fields are read through `Params`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct UserQuery {
+    /// The user (default: the token's).
+    user_id: Option<i64>,
+    /// The session token (also read from a form body, or `Authorization: Bearer`).
+    token: Option<String>,
 }
 
 /// The user a per-user route is about: `user_id`, else the signed-in viewer; 401 without

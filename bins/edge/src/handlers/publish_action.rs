@@ -34,7 +34,7 @@ pub struct Published {
     path = "/douyin/publish/action/",
     operation_id = "publish_action",
     tag = "video",
-    params(("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)")),
+    params(super::SessionQuery),
     request_body(content = PublishForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "the video is published", body = Reply<Published>),

@@ -11,10 +11,7 @@ use crate::{AppState, compose, docs::ErrorBody, error::ApiError, params::Params}
     path = "/douyin/publish/list/",
     operation_id = "publish_list",
     tag = "video",
-    params(
-        ("user_id" = Option<i64>, Query, description = "the user (default: the token's)"),
-        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
-    ),
+    params(super::UserQuery),
     responses(
         (status = 200, description = "the user's videos, newest first", body = Reply<VideoList>),
         (status = 401, description = "no user_id and no valid token", body = ErrorBody),

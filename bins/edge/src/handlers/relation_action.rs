@@ -25,7 +25,7 @@ pub struct RelationForm {
     path = "/douyin/relation/action/",
     operation_id = "relation_action",
     tag = "relation",
-    params(("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)")),
+    params(super::SessionQuery),
     request_body(content = RelationForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "followed or unfollowed", body = Reply<Done>),

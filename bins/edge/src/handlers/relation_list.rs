@@ -12,10 +12,7 @@ use crate::{AppState, compose, docs::ErrorBody, error::ApiError, params::Params}
     path = "/douyin/relation/follow/list/",
     operation_id = "follow_list",
     tag = "relation",
-    params(
-        ("user_id" = Option<i64>, Query, description = "the user (default: the token's)"),
-        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
-    ),
+    params(super::UserQuery),
     responses(
         (status = 200, description = "whom the user follows", body = Reply<UserList>),
         (status = 401, description = "no user_id and no valid token", body = ErrorBody),
@@ -34,10 +31,7 @@ pub async fn follows(
     path = "/douyin/relation/follower/list/",
     operation_id = "follower_list",
     tag = "relation",
-    params(
-        ("user_id" = Option<i64>, Query, description = "the user (default: the token's)"),
-        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
-    ),
+    params(super::UserQuery),
     responses(
         (status = 200, description = "who follows the user", body = Reply<UserList>),
         (status = 401, description = "no user_id and no valid token", body = ErrorBody),

@@ -19,10 +19,7 @@ pub struct UserFields {
     path = "/douyin/user/",
     operation_id = "user_info",
     tag = "user",
-    params(
-        ("user_id" = Option<i64>, Query, description = "the user (default: the token's)"),
-        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
-    ),
+    params(super::UserQuery),
     responses(
         (status = 200, description = "the user as the caller sees them", body = Reply<UserFields>),
         (status = 401, description = "no user_id and no valid token", body = ErrorBody),

@@ -3,6 +3,7 @@
 
 mod assets;
 mod auth;
+mod client_ip;
 mod compose;
 mod docs;
 pub mod error;
@@ -12,6 +13,7 @@ mod media;
 mod observe;
 pub mod params;
 mod upload;
+mod upload_gate;
 pub mod views;
 
 use std::sync::Arc;
@@ -36,6 +38,7 @@ pub struct AppState {
     media_base_url: Arc<str>,
     store: Arc<dyn ObjectStore>,
     max_upload_bytes: u64,
+    unchecked_uploads: upload_gate::UncheckedUploads,
 }
 
 impl AppState {
@@ -58,6 +61,9 @@ impl AppState {
             media_base_url: settings.media_base_url().into(),
             store,
             max_upload_bytes: settings.media.max_upload_bytes,
+            unchecked_uploads: upload_gate::UncheckedUploads::new(
+                settings.media.max_unchecked_uploads_per_ip,
+            ),
         }
     }
 
@@ -111,7 +117,9 @@ pub async fn serve(
     shutdown: mesh::Shutdown,
 ) -> std::io::Result<()> {
     tracing::info!(addr = ?listener.local_addr().ok(), "edge listening");
-    axum::serve(listener, router)
+    // Connect info gives handlers the client's address (per-IP limits).
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async move { shutdown.wait().await })
         .await
 }

@@ -27,8 +27,8 @@ pub struct State {
 pub fn router() -> Router<State> {
     Router::new()
         .route::<Publish, _, _, _>(handlers::publish::handle)
-        .route::<Feed, _, _, _>(handlers::feed::handle)
-        .route::<ListByAuthor, _, _, _>(handlers::by_author::handle)
+        .route_list::<Feed, _, _, _>(handlers::feed::handle)
+        .route_list::<ListByAuthor, _, _, _>(handlers::by_author::handle)
         .route::<GetVideos, _, _, _>(handlers::get::handle)
         .route::<WorkCounts, _, _, _>(handlers::work_counts::handle)
 }

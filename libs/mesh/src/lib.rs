@@ -6,6 +6,7 @@ pub mod batch;
 mod call;
 pub mod events;
 pub mod facts;
+mod fit;
 pub mod lookup;
 mod router;
 mod serve;

@@ -12,7 +12,10 @@ use metrics::{Counter, Gauge, Histogram};
 use tokio::{sync::Semaphore, task::JoinSet};
 use tracing::Instrument;
 
-use crate::router::{Handler, Router};
+use crate::{
+    fit,
+    router::{Handler, Router},
+};
 
 /// How a worker presents itself on the service API.
 #[derive(Debug, Clone)]
@@ -78,6 +81,7 @@ pub async fn start<S: Send + Sync + 'static>(
             state: Arc::clone(&state),
             permits: Arc::clone(&permits),
             metrics: Arc::new(SubjectMetrics::new(route.subject)),
+            client: client.clone(),
         };
         loops.spawn(endpoint_loop(endpoint, ctx));
     }
@@ -120,6 +124,8 @@ struct EndpointCtx<S> {
     state: Arc<S>,
     permits: Arc<Semaphore>,
     metrics: Arc<SubjectMetrics>,
+    /// Whose server's `max_payload` bounds the replies.
+    client: async_nats::Client,
 }
 
 /// The subject's metric handles, looked up once: building a labelled key and finding it in
@@ -169,9 +175,10 @@ async fn endpoint_loop<S: Send + Sync + 'static>(
         let state = Arc::clone(&ctx.state);
         let metrics = Arc::clone(&ctx.metrics);
         let subject = ctx.subject;
+        let budget = fit::budget(&ctx.client);
         tokio::spawn(
             async move {
-                handle(request, handler, state, subject, &metrics).await;
+                handle(request, handler, state, subject, &metrics, budget).await;
                 drop(permit);
             }
             .instrument(span),
@@ -185,18 +192,24 @@ async fn handle<S>(
     state: Arc<S>,
     subject: &'static str,
     metrics: &SubjectMetrics,
+    budget: usize,
 ) {
     let started = Instant::now();
     metrics.in_flight.increment(1.0);
     // A panicking handler answers "internal error" instead of leaving the caller to time out.
-    let result = AssertUnwindSafe(handler(state, request.message.payload.clone()))
+    let result = AssertUnwindSafe(handler(state, request.message.payload.clone(), budget))
         .catch_unwind()
         .await
         .unwrap_or_else(|_| Err(ServiceError::internal("handler panicked")));
-    let outcome = metrics.outcome(&result);
+    let mut outcome = metrics.outcome(&result);
     let reply = result.map_err(|err| to_wire(subject, err));
     if let Err(err) = request.respond(reply).await {
         tracing::warn!(error = %err, "sending reply");
+        // Whatever the reason, a small error may still get through: better than a time-out.
+        let _ = request
+            .respond(Err(to_wire(subject, fit::too_large())))
+            .await;
+        outcome = &metrics.error;
     }
     metrics.in_flight.decrement(1.0);
     outcome.increment(1);

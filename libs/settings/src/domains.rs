@@ -13,6 +13,12 @@ pub struct MediaSettings {
     pub store: StoreKind,
     /// Object store bucket used when `store = "nats"`.
     pub nats_bucket: String,
+    /// Most bytes the `nats` bucket's stream holds, so uploads cannot fill the JetStream
+    /// storage likes and comments need; a full bucket refuses uploads with a 507.
+    pub nats_max_bytes: u64,
+    /// Concurrent uploads one client IP may have open before their token is checked; more
+    /// answer 429.
+    pub max_unchecked_uploads_per_ip: usize,
     pub s3: S3Settings,
     /// Largest accepted video upload; larger answers 413.
     pub max_upload_bytes: u64,
@@ -174,6 +180,8 @@ impl Default for MediaSettings {
         Self {
             store: StoreKind::Nats,
             nats_bucket: "gophertok-media".into(),
+            nats_max_bytes: 4 << 30,
+            max_unchecked_uploads_per_ip: 4,
             s3: S3Settings::default(),
             max_upload_bytes: 200 * 1024 * 1024,
             public_base_url: String::new(),

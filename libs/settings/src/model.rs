@@ -249,6 +249,11 @@ impl Settings {
         if self.media.max_upload_bytes == 0 {
             return invalid("media.max_upload_bytes must be above 0");
         }
+        if self.media.nats_max_bytes == 0 || self.media.max_unchecked_uploads_per_ip == 0 {
+            return invalid(
+                "media.nats_max_bytes and media.max_unchecked_uploads_per_ip must be above 0",
+            );
+        }
         if self.media.store == StoreKind::S3 && self.media.s3.bucket.is_empty() {
             return invalid("media.s3.bucket must be set when media.store = \"s3\"");
         }

@@ -3,13 +3,19 @@
 //! only (NATS messages stay far below the 1 MiB limit), checks the title, makes the cover
 //! and records the video — or deletes the upload when it refuses it.
 
-use axum::extract::{Request, State};
+use axum::{
+    extract::{Request, State},
+    response::{IntoResponse, Response},
+};
 use contract::video::{Publish, UPLOAD_PREFIX};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Reply;
-use crate::{AppState, docs::ErrorBody, error::ApiError, params::Outside, upload};
+use crate::{
+    AppState, client_ip::ClientIp, docs::ErrorBody, error::ApiError, params::Outside, upload,
+    upload_gate::TokenCheck,
+};
 
 /// The upload form: the video file and its title.
 // Only describes the form: `upload::receive` reads it as it streams.
@@ -39,32 +45,49 @@ pub struct Published {
     responses(
         (status = 200, description = "the video is published", body = Reply<Published>),
         (status = 401, description = "no valid token", body = ErrorBody),
-        (status = 415, description = "not a multipart body", body = ErrorBody),
     ),
     security((), ("bearer" = [])),
 )]
 pub async fn handle(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    req: Request,
+) -> Response {
+    let outside = match Outside::of(&req) {
+        Ok(outside) => outside,
+        Err(err) => return err.into_response(),
+    };
+    // A token outside the body is checked before a byte of the upload is stored.
+    match TokenCheck::start(&state, ip, outside.token()).await {
+        Ok(check) => publish(&state, check, req).await.into_response(),
+        Err(refused) => refused,
+    }
+}
+
+async fn publish(
+    state: &AppState,
+    mut check: TokenCheck<'_>,
     req: Request,
 ) -> Result<super::Answer<Published>, ApiError> {
-    // A token outside the body is checked before a byte of the upload is stored.
-    if let Some(token) = Outside::of(&req)?.token() {
-        state.verify(token).await?;
-    }
     let store = state.store.as_ref();
-    let received = upload::receive(req, store, UPLOAD_PREFIX, state.max_upload_bytes).await?;
+    let received = upload::receive(
+        req,
+        &mut check,
+        store,
+        UPLOAD_PREFIX,
+        state.max_upload_bytes,
+    )
+    .await?;
     let Some(file) = received.file else {
         return Err(ApiError::bad_request(
             "missing the video file (multipart field data)",
         ));
     };
-    let author_id = match state.viewer(&received.params).await {
-        Ok(Some(id)) => id,
-        refused => {
+    let author_id = match check.author(&received.params).await {
+        Ok(id) => id,
+        Err(refused) => {
             upload::delete_quietly(store, &file.key).await;
-            return Err(refused
-                .err()
-                .unwrap_or_else(|| ApiError::unauthorized("log in to publish")));
+            return Err(refused);
         }
     };
     let request = Publish {

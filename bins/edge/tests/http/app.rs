@@ -42,11 +42,17 @@ impl App {
 
     /// Starts with videos and covers in a real S3-compatible server instead of JetStream.
     pub async fn start_with_s3() -> App {
+        Self::start_with_s3_and(|_| {}).await
+    }
+
+    /// [`App::start_with_s3`] with settings adjusted by `tweak`.
+    pub async fn start_with_s3_and(tweak: impl FnOnce(&mut Settings)) -> App {
         let s3 = testkit::S3Server::start().await.expect("SeaweedFS");
         let settings = s3.settings("gophertok-test");
         let mut app = Self::start_with(move |config| {
             config.media.store = settings::StoreKind::S3;
             config.media.s3 = settings;
+            tweak(config);
         })
         .await;
         app._s3 = Some(s3);
@@ -79,7 +85,23 @@ impl App {
         workers: WorkerSet,
         tweak: impl FnOnce(&mut Settings),
     ) -> App {
-        let mut env = TestEnv::start_on(redis).await.expect("test servers");
+        let env = TestEnv::start_on(redis).await.expect("test servers");
+        Self::launch_in(env, workers, tweak).await
+    }
+
+    /// Starts every worker on a nats-server that carries messages of at most `bytes`.
+    pub async fn start_with_max_payload(bytes: usize) -> App {
+        let env = TestEnv::start_with_max_payload(bytes)
+            .await
+            .expect("test servers");
+        Self::launch_in(env, WorkerSet::ALL, |_| {}).await
+    }
+
+    async fn launch_in(
+        mut env: TestEnv,
+        workers: WorkerSet,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> App {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         env.settings.edge.public_base_url = base.clone();
@@ -142,8 +164,13 @@ impl App {
             .text("token", token.to_owned())
             .text("title", title.to_owned())
             .part("data", file);
+        self.publish_form("", form).await
+    }
+
+    /// `POST /douyin/publish/action/{query}` with `form` as the body.
+    pub async fn publish_form(&self, query: &str, form: reqwest::multipart::Form) -> Response {
         self.http
-            .post(self.url("/douyin/publish/action/"))
+            .post(self.url(&format!("/douyin/publish/action/{query}")))
             .multipart(form)
             .send()
             .await

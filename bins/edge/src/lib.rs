@@ -6,6 +6,7 @@ mod auth;
 pub mod client_ip;
 mod compose;
 mod connection;
+mod docs;
 pub mod error;
 mod handlers;
 pub mod health;
@@ -20,11 +21,7 @@ pub mod views;
 
 use std::sync::Arc;
 
-use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    routing::{MethodRouter, get, post},
-};
+use axum::{Router, extract::DefaultBodyLimit, routing::get};
 use mesh::Caller;
 use objects::ObjectStore;
 use settings::Settings;
@@ -108,61 +105,15 @@ impl AppState {
 }
 
 /// The whole public HTTP surface. Every API route answers with and without its trailing
-/// slash. `/metrics` is not part of it (see [`metrics_router`]).
+/// slash; the API routes and their description come from [`docs::api`]. `/metrics` is not
+/// part of it (see [`metrics_router`]).
 pub fn router(state: AppState, settings: &Settings) -> Router {
     // Uploads get their own limit: the cap plus room for the other multipart fields (the
     // cap itself is enforced, with a clear 413, as the file streams in).
     let upload_limit =
         DefaultBodyLimit::max((settings.media.max_upload_bytes as usize).saturating_add(1 << 20));
-    let api = [
-        ("/douyin/user/register", post(handlers::register::handle)),
-        ("/douyin/user/login", post(handlers::login::handle)),
-        ("/douyin/user", get(handlers::user_info::handle)),
-        ("/douyin/feed", get(handlers::feed::handle)),
-        (
-            "/douyin/favorite/action",
-            post(handlers::favorite_action::handle),
-        ),
-        (
-            "/douyin/favorite/list",
-            get(handlers::favorite_list::handle),
-        ),
-        (
-            "/douyin/comment/action",
-            post(handlers::comment_action::handle),
-        ),
-        ("/douyin/comment/list", get(handlers::comment_list::handle)),
-        (
-            "/douyin/relation/action",
-            post(handlers::relation_action::handle),
-        ),
-        (
-            "/douyin/relation/follow/list",
-            get(handlers::relation_list::follows),
-        ),
-        (
-            "/douyin/relation/follower/list",
-            get(handlers::relation_list::followers),
-        ),
-        (
-            "/douyin/relation/friend/list",
-            get(handlers::friend_list::handle),
-        ),
-        (
-            "/douyin/message/action",
-            post(handlers::message_action::handle),
-        ),
-        ("/douyin/message/chat", get(handlers::message_chat::handle)),
-        ("/douyin/publish/list", get(handlers::publish_list::handle)),
-        (
-            "/douyin/publish/action",
-            post(handlers::publish_action::handle).layer(upload_limit),
-        ),
-    ];
-    let mut router = Router::new();
-    for (path, route) in api {
-        router = both_slash_forms(router, path, route);
-    }
+    let (api, doc) = docs::api(upload_limit);
+    let router = api.merge(docs::ui(doc));
     router
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -186,14 +137,4 @@ pub fn metrics_router(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(health::metrics))
         .with_state(state)
-}
-
-fn both_slash_forms(
-    router: Router<AppState>,
-    path: &str,
-    route: MethodRouter<AppState>,
-) -> Router<AppState> {
-    router
-        .route(path, route.clone())
-        .route(&format!("{path}/"), route)
 }

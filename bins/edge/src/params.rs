@@ -54,21 +54,24 @@ impl Outside {
 
     /// The token sent outside the body (query or bearer header), if any.
     pub fn token(&self) -> Option<&str> {
-        self.query
-            .get("token")
-            .map(String::as_str)
-            .or(self.bearer.as_deref())
-            .filter(|token| !token.is_empty())
+        sent(self.query.get("token").map(String::as_str)).or(sent(self.bearer.as_deref()))
     }
 
-    /// The query wins over body fields; the bearer token fills in a missing `token`.
+    /// The query wins over body fields; the bearer token fills in a missing or empty
+    /// `token` (clients send `token=` when signed out of the form but not of the header).
     pub fn merge(self, mut fields: HashMap<String, String>) -> Params {
         fields.extend(self.query);
-        if let Some(token) = self.bearer.filter(|_| !fields.contains_key("token")) {
+        let has_token = sent(fields.get("token").map(String::as_str)).is_some();
+        if let Some(token) = self.bearer.filter(|_| !has_token) {
             fields.insert("token".into(), token);
         }
         Params { fields }
     }
+}
+
+/// A token actually sent: an empty one counts as none.
+fn sent(token: Option<&str>) -> Option<&str> {
+    token.filter(|token| !token.is_empty())
 }
 
 pub fn content_type(req: &Request) -> String {
@@ -107,7 +110,7 @@ impl Params {
 
     /// The session token, if the caller sent one (empty counts as none).
     pub fn token(&self) -> Option<&str> {
-        self.get("token").filter(|token| !token.is_empty())
+        sent(self.get("token"))
     }
 
     #[cfg(test)]

@@ -2,9 +2,10 @@
 
 use contract::{user::Profile, video::VideoInfo};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// API.md's User. Counts owned by domains that do not exist yet are zero until they land.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct User {
     pub id: i64,
     pub name: String,
@@ -39,7 +40,7 @@ impl User {
 }
 
 /// API.md's Video. Likes and comments are zero until their domains land.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Video {
     pub id: i64,
     pub author: User,
@@ -69,7 +70,7 @@ impl Video {
 }
 
 /// API.md's FriendUser: a User and the latest message between the two.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FriendUser {
     #[serde(flatten)]
     pub user: User,
@@ -81,7 +82,7 @@ pub struct FriendUser {
 }
 
 /// API.md's Message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Message {
     pub id: i64,
     pub to_user_id: i64,
@@ -103,7 +104,7 @@ impl From<contract::chat::MessageInfo> for Message {
 }
 
 /// API.md's Comment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Comment {
     pub id: i64,
     pub user: User,

@@ -33,6 +33,7 @@ impl Rpc for Login {
 
 /// A signed-in user: their id and a bearer token (a JWT signed with EdDSA).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     pub user_id: i64,
     pub token: String,

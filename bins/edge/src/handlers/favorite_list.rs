@@ -2,14 +2,26 @@
 
 use axum::extract::State;
 use contract::favorite::ListFavorites;
-use serde_json::json;
 
-use crate::{AppState, compose, error::ApiError, params::Params};
+use super::{Reply, VideoList};
+use crate::{AppState, compose, docs::ErrorBody, error::ApiError, params::Params};
 
+#[utoipa::path(
+    get,
+    path = "/douyin/favorite/list/",
+    operation_id = "favorite_list",
+    tag = "favorite",
+    params(super::UserQuery),
+    responses(
+        (status = 200, description = "the videos the user liked, most recently liked first", body = Reply<VideoList>),
+        (status = 401, description = "no user_id and no valid token", body = ErrorBody),
+    ),
+    security((), ("bearer" = [])),
+)]
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<super::Answer, ApiError> {
+) -> Result<super::Answer<VideoList>, ApiError> {
     let viewer = state.viewer(&params).await?;
     let user_id = super::subject_user(&params, viewer)?;
     let liked = state.caller.call(&ListFavorites { user_id }).await?;
@@ -20,5 +32,5 @@ pub async fn handle(
         .filter_map(|id| found.remove(id))
         .collect();
     let videos = compose::videos(&state, viewer, infos, &[]).await?;
-    Ok(super::ok(json!({ "video_list": videos })))
+    Ok(super::ok(VideoList { video_list: videos }))
 }

@@ -4,19 +4,37 @@
 use axum::extract::State;
 use contract::video::{FEED_PAGE, Feed};
 use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::{AppState, compose, error::ApiError, params::Params, views::Video};
+use super::Reply;
+use crate::{AppState, compose, docs::ErrorBody, error::ApiError, params::Params, views::Video};
 
 /// The feed's fields, serialised as they are (the page is the hottest reply).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FeedPage {
     video_list: Vec<Video>,
+    /// The oldest returned video's create time (ms): the next call's `latest_time`.
     next_time: i64,
 }
 
 /// Below this a `latest_time` is plainly seconds (old clients send that): 10^11 ms is 1973.
 const SECONDS_BELOW: i64 = 100_000_000_000;
 
+#[utoipa::path(
+    get,
+    path = "/douyin/feed/",
+    operation_id = "feed",
+    tag = "video",
+    params(
+        ("latest_time" = Option<i64>, Query, description = "videos strictly older than this (ms; below 10^11 read as seconds; absent or 0: now)"),
+        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
+    ),
+    responses(
+        (status = 200, description = "at most 30 videos, newest first", body = Reply<FeedPage>),
+        (status = 401, description = "the token is not valid", body = ErrorBody),
+    ),
+    security((), ("bearer" = [])),
+)]
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,

@@ -6,14 +6,40 @@ use contract::{
     chat::Latest,
     relation::{ListKind, ListRelations},
 };
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::{AppState, compose, error::ApiError, params::Params, views::FriendUser};
+use super::Reply;
+use crate::{
+    AppState, compose, docs::ErrorBody, error::ApiError, params::Params, views::FriendUser,
+};
 
+/// The friend list's reply fields.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FriendList {
+    user_list: Vec<FriendUser>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/douyin/relation/friend/list/",
+    operation_id = "friend_list",
+    tag = "relation",
+    params(
+        ("user_id" = Option<i64>, Query, description = "the token's user (only your own list)"),
+        ("token" = Option<String>, Query, description = "the session token (also read from a form body, or `Authorization: Bearer`)"),
+    ),
+    responses(
+        (status = 200, description = "mutual follows with the latest message of each", body = Reply<FriendList>),
+        (status = 401, description = "no valid token", body = ErrorBody),
+        (status = 403, description = "not your own list", body = ErrorBody),
+    ),
+    security((), ("bearer" = [])),
+)]
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<super::Answer, ApiError> {
+) -> Result<super::Answer<FriendList>, ApiError> {
     let viewer = state.signed_in(&params).await?;
     let user_id = params.i64("user_id")?.unwrap_or(viewer);
     if user_id != viewer {
@@ -53,5 +79,5 @@ pub async fn handle(
             }
         })
         .collect();
-    Ok(super::ok(json!({ "user_list": friends })))
+    Ok(super::ok(FriendList { user_list: friends }))
 }

@@ -3,8 +3,20 @@
 use axum::extract::State;
 use contract::user::{Login, Session};
 
-use crate::{AppState, error::ApiError, params::Params};
+use super::{Reply, register::Credentials};
+use crate::{AppState, docs::ErrorBody, error::ApiError, params::Params};
 
+#[utoipa::path(
+    post,
+    path = "/douyin/user/login/",
+    operation_id = "login",
+    tag = "user",
+    request_body(content = Credentials, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "a new session", body = Reply<Session>),
+        (status = 401, description = "wrong username or password", body = ErrorBody),
+    ),
+)]
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,

@@ -2,14 +2,43 @@
 
 use axum::extract::State;
 use contract::chat::SendMessage;
-use serde_json::json;
 
-use crate::{AppState, error::ApiError, params::Params};
+use utoipa::ToSchema;
 
+use super::{Done, Reply};
+use crate::{AppState, docs::ErrorBody, error::ApiError, params::Params};
+
+/// The message form (each field may come in the query instead).
+// Only describes the form: the fields are read through `Params`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MessageForm {
+    #[schema(minimum = 1)]
+    to_user_id: i64,
+    /// 1 send.
+    #[schema(minimum = 1, maximum = 1)]
+    action_type: i32,
+    content: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/douyin/message/action/",
+    operation_id = "message_action",
+    tag = "message",
+    params(super::SessionQuery),
+    request_body(content = MessageForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "sent", body = Reply<Done>),
+        (status = 401, description = "no valid token", body = ErrorBody),
+        (status = 404, description = "the user not found", body = ErrorBody),
+    ),
+    security((), ("bearer" = [])),
+)]
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,
-) -> Result<super::Answer, ApiError> {
+) -> Result<super::Answer<Done>, ApiError> {
     let from_id = state.writer(&params).await?;
     let to_id = super::positive_id(&params, "to_user_id")?;
     if params.required_i64("action_type")? != 1 {
@@ -24,5 +53,5 @@ pub async fn handle(
             content,
         })
         .await?;
-    Ok(super::ok(json!({})))
+    Ok(super::ok(Done {}))
 }

@@ -18,15 +18,24 @@ pub mod user_info;
 
 use axum::Json;
 use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
-use crate::{error::ApiError, params::Params};
+use crate::{
+    error::ApiError,
+    params::Params,
+    views::{User, Video},
+};
 
 /// A success body: `status_code` 0, `status_msg`, and the route's own fields, serialised
 /// straight to the response bytes (no intermediate `serde_json::Value` of the fields when
 /// they are a typed struct, which is what the feed's 30 videos would cost).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(description = "A success: status_code 0 and the route's own fields.")]
 pub struct Reply<T> {
+    /// Always 0 on success.
+    #[schema(minimum = 0, maximum = 0)]
     status_code: i32,
+    #[schema(value_type = String)]
     status_msg: &'static str,
     #[serde(flatten)]
     fields: T,
@@ -42,6 +51,44 @@ pub fn ok<T: Serialize>(fields: T) -> Answer<T> {
         status_msg: "ok",
         fields,
     })
+}
+
+/// A reply with no fields besides the status (the actions).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Done {}
+
+/// A list of videos (a user's works, their likes).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VideoList {
+    pub video_list: Vec<Video>,
+}
+
+/// A list of users (follows, followers).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserList {
+    pub user_list: Vec<User>,
+}
+
+/// The query of a signed-in route.
+// Only describes the query: the fields are read through `Params`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct SessionQuery {
+    /// The session token (also read from a form body, or `Authorization: Bearer`).
+    token: Option<String>,
+}
+
+/// The query of a per-user read: whose, and who asks.
+// Only describes the query: the fields are read through `Params`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct UserQuery {
+    /// The user (default: the token's).
+    user_id: Option<i64>,
+    /// The session token (also read from a form body, or `Authorization: Bearer`).
+    token: Option<String>,
 }
 
 /// The user a per-user route is about: `user_id`, else the signed-in viewer; 401 without

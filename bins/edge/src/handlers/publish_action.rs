@@ -8,13 +8,46 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use contract::video::{Publish, UPLOAD_PREFIX};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
+use super::Reply;
 use crate::{
-    AppState, client_ip::ClientIp, error::ApiError, params::Outside, upload,
+    AppState, client_ip::ClientIp, docs::ErrorBody, error::ApiError, params::Outside, upload,
     upload_gate::TokenCheck,
 };
 
+/// The upload form: the video file and its title.
+// Only describes the form: `upload::receive` reads it as it streams.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PublishForm {
+    /// The video file (MP4, MOV, WebM, MKV, AVI or FLV).
+    #[schema(value_type = String, format = Binary)]
+    data: Vec<u8>,
+    title: Option<String>,
+}
+
+/// The publish route's reply fields.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Published {
+    #[schema(minimum = 1)]
+    video_id: i64,
+}
+
+#[utoipa::path(
+    post,
+    path = "/douyin/publish/action/",
+    operation_id = "publish_action",
+    tag = "video",
+    params(super::SessionQuery),
+    request_body(content = PublishForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "the video is published", body = Reply<Published>),
+        (status = 401, description = "no valid token", body = ErrorBody),
+    ),
+    security((), ("bearer" = [])),
+)]
 pub async fn handle(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -35,7 +68,7 @@ async fn publish(
     state: &AppState,
     mut check: TokenCheck<'_>,
     req: Request,
-) -> Result<super::Answer, ApiError> {
+) -> Result<super::Answer<Published>, ApiError> {
     let store = state.store.as_ref();
     let received = upload::receive(
         req,
@@ -65,7 +98,9 @@ async fn publish(
         size: file.size,
     };
     match state.caller.call(&request).await {
-        Ok(published) => Ok(super::ok(json!({ "video_id": published.video_id }))),
+        Ok(published) => Ok(super::ok(Published {
+            video_id: published.video_id,
+        })),
         Err(err) => {
             // Nobody took the request (or the worker's publish limit refused it unseen), so
             // nobody will adopt or delete the upload: we do. (After a timeout the worker may

@@ -3,8 +3,32 @@
 use axum::extract::State;
 use contract::user::{Register, Session};
 
-use crate::{AppState, error::ApiError, params::Params};
+use super::Reply;
+use crate::{AppState, docs::ErrorBody, error::ApiError, params::Params};
+use utoipa::ToSchema;
 
+/// The register and login form (each field may come in the query instead).
+// Only describes the form: the fields are read through `Params`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Credentials {
+    #[schema(min_length = 1, max_length = 32)]
+    username: String,
+    #[schema(min_length = 6, max_length = 32)]
+    password: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/douyin/user/register/",
+    operation_id = "register",
+    tag = "user",
+    request_body(content = Credentials, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "the account and a session", body = Reply<Session>),
+        (status = 409, description = "the username is taken", body = ErrorBody),
+    ),
+)]
 pub async fn handle(
     State(state): State<AppState>,
     params: Params,

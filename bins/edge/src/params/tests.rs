@@ -104,6 +104,8 @@ async fn the_bearer_token_fills_in_a_missing_token_only() {
     assert_eq!(with("Bearer abc", "/x").await.token(), Some("abc"));
     assert_eq!(with("bearer  abc ", "/x").await.token(), Some("abc"));
     assert_eq!(with("Bearer abc", "/x?token=q").await.token(), Some("q"));
+    // An empty token parameter is no token: the header's is used (found by the fuzzer).
+    assert_eq!(with("Bearer abc", "/x?token=").await.token(), Some("abc"));
     assert_eq!(with("Basic abc", "/x").await.get("token"), None);
 }
 
@@ -119,6 +121,7 @@ fn the_token_outside_the_body_comes_from_the_query_or_the_bearer_header() {
     assert_eq!(outside("/x?token=q", None).token(), Some("q"));
     assert_eq!(outside("/x", Some("Bearer b")).token(), Some("b"));
     assert_eq!(outside("/x?token=", None).token(), None);
+    assert_eq!(outside("/x?token=", Some("Bearer b")).token(), Some("b"));
     assert_eq!(outside("/x", None).token(), None);
 }
 

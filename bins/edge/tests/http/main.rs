@@ -35,6 +35,7 @@ mod caches;
 mod caught_up;
 mod comments;
 mod compat;
+mod docs;
 mod follow_persistence;
 mod hostile_video;
 mod hot_churn;

@@ -4,11 +4,14 @@
 
 use axum::{
     Json,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use contract::{ErrorKind, ServiceError};
 use serde_json::json;
+
+/// What a 503 tells clients to wait before they retry, in seconds.
+const RETRY_AFTER_SECS: &str = "1";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -63,7 +66,16 @@ impl IntoResponse for ApiError {
             "status_code": self.status.as_u16(),
             "status_msg": self.message,
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        // A 503 is an outage of NATS, a worker or a store: tell clients when to retry, so they
+        // neither give up nor hammer the edge while it lasts.
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECS),
+            );
+        }
+        response
     }
 }
 
@@ -88,6 +100,19 @@ mod tests {
             assert_eq!(api.status.as_u16(), kind.code());
             let opaque = kind == ErrorKind::Internal;
             assert_eq!(api.message == "internal error", opaque);
+        }
+    }
+
+    #[test]
+    fn only_an_outage_tells_clients_when_to_retry() {
+        for kind in ErrorKind::ALL {
+            let response = ApiError::from(ServiceError::new(kind, "detail")).into_response();
+            let retry_after = response.headers().get(header::RETRY_AFTER);
+            assert_eq!(
+                retry_after.is_some(),
+                kind == ErrorKind::Unavailable,
+                "{kind:?}"
+            );
         }
     }
 }

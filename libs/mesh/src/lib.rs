@@ -7,6 +7,7 @@ mod call;
 pub mod events;
 pub mod facts;
 pub mod lookup;
+pub mod outage;
 mod router;
 mod serve;
 mod shutdown;

@@ -55,6 +55,7 @@ mod relation_hot;
 mod routes;
 mod same_millisecond;
 mod social;
+mod store_outage;
 mod tokens;
 mod video_input;
 mod videos;

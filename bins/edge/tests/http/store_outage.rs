@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use testkit::Proxy;
 
-use crate::app::{App, error_json, ok_json};
+use crate::app::{App, error_json};
 
 /// The time-out the test gives the store it cuts, and how much longer the answer may take.
 const STORE_TIMEOUT_MS: u64 = 500;
@@ -38,20 +38,8 @@ async fn a_profile_read_is_503_while_cut_and_200_after(app: &App, proxy: &Proxy)
     );
 
     proxy.restore();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let response = app.get(&path).await;
-        if response.status() == StatusCode::OK {
-            assert_eq!(ok_json(response).await["user"]["id"], unseen);
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not recovered: {}",
-            response.status()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let body = app.get_until_ok(&path, Duration::from_secs(15)).await;
+    assert_eq!(body["user"]["id"], unseen);
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@ async fn main() -> anyhow::Result<()> {
     let request = GetUsers {
         ids: register(&caller, id_count).await?,
     };
-    let local = user::router()
+    let local = user::router(&env.settings.user)
         .local::<GetUsers>()
         .context("the user router serves user.v1.get")?;
     let state = std::sync::Arc::clone(worker.state());

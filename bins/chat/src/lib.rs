@@ -31,8 +31,8 @@ pub struct State {
 pub fn router() -> Router<State> {
     Router::new()
         .route::<SendMessage, _, _, _>(handlers::send::handle)
-        .route::<History, _, _, _>(handlers::history::handle)
-        .route::<Latest, _, _, _>(handlers::latest::handle)
+        .route_list::<History, _, _, _>(handlers::history::handle)
+        .route_list::<Latest, _, _, _>(handlers::latest::handle)
 }
 
 pub fn spec(settings: &Settings) -> ServiceSpec {

@@ -47,7 +47,7 @@ pub fn router() -> Router<State> {
     Router::new()
         .route::<PostComment, _, _, _>(handlers::post::handle)
         .route::<DeleteComment, _, _, _>(handlers::delete::handle)
-        .route::<ListComments, _, _, _>(handlers::list::handle)
+        .route_list::<ListComments, _, _, _>(handlers::list::handle)
         .route::<CommentCounts, _, _, _>(handlers::counts::handle)
 }
 

@@ -2,6 +2,8 @@
 //! `{"status_code": <non-zero>, "status_msg": "..."}` with the matching HTTP status.
 //! `status_code` repeats the HTTP status, so apps that only read the body still learn it.
 
+use std::time::Duration;
+
 use axum::{
     Json,
     http::{HeaderValue, StatusCode, header},
@@ -10,13 +12,12 @@ use axum::{
 use contract::{ErrorKind, ServiceError};
 use serde_json::json;
 
-/// What a 503 tells clients to wait before they retry, in seconds.
-const RETRY_AFTER_SECS: &str = "1";
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds until a retry can succeed, sent as `Retry-After` (rate limits).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -24,6 +25,7 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -37,6 +39,24 @@ impl ApiError {
     }
     pub fn too_large(message: impl Into<String>) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, message)
+    }
+    /// A 429 naming the limit hit; `Retry-After` rounds the wait up, so a client that
+    /// obeys it is let through (a sub-second wait is 1, never 0).
+    pub fn too_many(limit: &str, wait: Duration) -> Self {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let seconds = seconds.max(1);
+        Self {
+            retry_after: Some(seconds),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many requests ({limit}); retry in {seconds} s"),
+            )
+        }
+    }
+    /// A fault of the edge itself: logged here, opaque to the client.
+    pub fn internal(detail: &str) -> Self {
+        tracing::error!(error = detail, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
     }
 }
 
@@ -67,13 +87,15 @@ impl IntoResponse for ApiError {
             "status_msg": self.message,
         });
         let mut response = (self.status, Json(body)).into_response();
-        // A 503 is an outage of NATS, a worker or a store: tell clients when to retry, so they
-        // neither give up nor hammer the edge while it lasts.
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from_static(RETRY_AFTER_SECS),
-            );
+        // 503 is "busy or briefly down, come back" (RFC 9110 §10.2.3) and 429 names its
+        // own wait: tell clients when.
+        let retry_after = self
+            .retry_after
+            .or((self.status == StatusCode::SERVICE_UNAVAILABLE).then_some(1));
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -100,19 +122,6 @@ mod tests {
             assert_eq!(api.status.as_u16(), kind.code());
             let opaque = kind == ErrorKind::Internal;
             assert_eq!(api.message == "internal error", opaque);
-        }
-    }
-
-    #[test]
-    fn only_an_outage_tells_clients_when_to_retry() {
-        for kind in ErrorKind::ALL {
-            let response = ApiError::from(ServiceError::new(kind, "detail")).into_response();
-            let retry_after = response.headers().get(header::RETRY_AFTER);
-            assert_eq!(
-                retry_after.is_some(),
-                kind == ErrorKind::Unavailable,
-                "{kind:?}"
-            );
         }
     }
 }

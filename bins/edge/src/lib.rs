@@ -3,14 +3,19 @@
 
 mod assets;
 mod auth;
+pub mod client_ip;
 mod compose;
+mod connection;
 pub mod error;
 mod handlers;
 pub mod health;
+mod limits;
 mod media;
 mod observe;
 pub mod params;
+pub mod server;
 mod upload;
+mod upload_gate;
 pub mod views;
 
 use std::sync::Arc;
@@ -25,8 +30,9 @@ use objects::ObjectStore;
 use settings::Settings;
 
 pub use health::Probe;
+pub use server::{Listeners, serve};
 
-use crate::{auth::Verifier, error::ApiError, params::Params};
+use crate::{auth::Verifier, error::ApiError, limits::Limits, params::Params};
 
 /// What every handler can reach; cheap to clone.
 #[derive(Clone)]
@@ -39,6 +45,8 @@ pub struct AppState {
     media_base_url: Arc<str>,
     store: Arc<dyn ObjectStore>,
     max_upload_bytes: u64,
+    unchecked_uploads: upload_gate::UncheckedUploads,
+    limits: Arc<Limits>,
 }
 
 impl AppState {
@@ -61,6 +69,10 @@ impl AppState {
             media_base_url: settings.media_base_url().into(),
             store,
             max_upload_bytes: settings.media.max_upload_bytes,
+            unchecked_uploads: upload_gate::UncheckedUploads::new(
+                settings.media.max_unchecked_uploads_per_ip,
+            ),
+            limits: Limits::new(&settings.edge),
         }
     }
 
@@ -71,21 +83,32 @@ impl AppState {
             .ok_or_else(|| ApiError::unauthorized("log in first"))
     }
 
-    /// The user `token` was issued to; 401 unless it is valid.
+    /// The signed-in user about to write (like, comment, follow, message); 401 without a
+    /// valid token, 429 over the user's write limit.
+    pub async fn writer(&self, params: &Params) -> Result<i64, ApiError> {
+        let user_id = self.signed_in(params).await?;
+        self.limits.write(user_id)?;
+        Ok(user_id)
+    }
+
+    /// The user `token` was issued to; 401 unless it is valid, 429 over the user's limit.
     pub async fn verify(&self, token: &str) -> Result<i64, ApiError> {
-        self.verifier.verify(token).await
+        let user_id = self.verifier.verify(token).await?;
+        self.limits.user(user_id)?;
+        Ok(user_id)
     }
 
     /// The signed-in user, if the request carries a token; a bad token is a 401, not anonymous.
     pub async fn viewer(&self, params: &Params) -> Result<Option<i64>, ApiError> {
         match params.token() {
-            Some(token) => self.verifier.verify(token).await.map(Some),
+            Some(token) => self.verify(token).await.map(Some),
             None => Ok(None),
         }
     }
 }
 
-/// The whole HTTP surface. Every API route answers with and without its trailing slash.
+/// The whole public HTTP surface. Every API route answers with and without its trailing
+/// slash. `/metrics` is not part of it (see [`metrics_router`]).
 pub fn router(state: AppState, settings: &Settings) -> Router {
     // Uploads get their own limit: the cap plus room for the other multipart fields (the
     // cap itself is enforced, with a clear 413, as the file streams in).
@@ -143,13 +166,25 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     router
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
         .route("/static/{file}", get(assets::serve))
         .route("/media/{*key}", get(media::serve))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(settings.edge.body_limit_bytes))
+        // Inside `observe`, so refused requests are counted too.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state.limits),
+            limits::per_ip,
+        ))
         .layer(axum::middleware::from_fn(observe::observe))
+        .with_state(state)
+}
+
+/// `/metrics` alone, for `edge.metrics_listen`: kept off the public port, so neither the
+/// internals it reveals nor the cost of rendering it are open to the internet.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics))
         .with_state(state)
 }
 
@@ -161,16 +196,4 @@ fn both_slash_forms(
     router
         .route(path, route.clone())
         .route(&format!("{path}/"), route)
-}
-
-/// Serves `router` on `listener` until `shutdown` fires, then finishes open requests.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: mesh::Shutdown,
-) -> std::io::Result<()> {
-    tracing::info!(addr = ?listener.local_addr().ok(), "edge listening");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move { shutdown.wait().await })
-        .await
 }

@@ -10,10 +10,10 @@ async fn main() -> anyhow::Result<()> {
     let nats = settings::connect_nats(&settings.nats, "edge", false).await?;
     let store = objects::connect(&settings.media, &nats).await?;
     let state = edge::AppState::new(&settings, nats, store, telemetry, Vec::new());
-    let listener = tokio::net::TcpListener::bind(settings.edge.listen)
-        .await
-        .with_context(|| format!("binding {}", settings.edge.listen))?;
+    let listeners = edge::Listeners::bind(&settings.edge).await?;
     let shutdown = mesh::Shutdown::on_os_signals();
-    edge::serve(listener, edge::router(state, &settings), shutdown).await?;
+    let api = edge::router(state.clone(), &settings);
+    let metrics = edge::metrics_router(state);
+    edge::serve(listeners, api, metrics, &settings.edge, shutdown).await?;
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! Receiving a video upload: the multipart `data` field is streamed straight into the object
 //! store while its SHA-256 and size are computed, so memory use does not grow with the file.
 //! The file's own signature decides whether it is a video (not its Content-Type), and the
-//! size cap is enforced as bytes arrive. Whatever fails leaves nothing stored.
+//! size cap is enforced as bytes arrive. Whatever fails leaves nothing stored. The other
+//! fields are small and known (`title`, `token`); each is capped at [`MAX_TEXT_BYTES`], and
+//! a `token` sent before `data` is checked before the file streams.
 
 use std::{
     collections::HashMap,
@@ -20,10 +22,15 @@ use sha2::{Digest, Sha256};
 use crate::{
     error::ApiError,
     params::{self, Outside, Params},
+    upload_gate::TokenCheck,
 };
 
 /// Enough of the file's start for every signature we recognise.
 const HEAD_BYTES: usize = 8 * 1024;
+/// Longest text field: far above any title or token, small enough to hold in memory.
+const MAX_TEXT_BYTES: usize = 4 * 1024;
+/// The fields besides `data` that a publish takes.
+const TEXT_FIELDS: [&str; 2] = ["title", "token"];
 
 /// A file now in the object store.
 pub struct StoredFile {
@@ -41,6 +48,7 @@ pub struct Upload {
 /// Reads the multipart body of `req`, storing the `data` field under `key_prefix`.
 pub async fn receive(
     req: Request,
+    check: &mut TokenCheck<'_>,
     store: &dyn ObjectStore,
     key_prefix: &str,
     max_bytes: u64,
@@ -56,15 +64,12 @@ pub async fn receive(
         .map_err(|_| ApiError::bad_request("malformed multipart body"))?;
     let mut fields = HashMap::new();
     let mut file = None;
-    let result = read_fields(
-        &mut multipart,
-        &mut fields,
-        &mut file,
+    let target = Target {
         store,
         key_prefix,
         max_bytes,
-    )
-    .await;
+    };
+    let result = read_fields(&mut multipart, &mut fields, &mut file, check, &target).await;
     if let Err(err) = result {
         if let Some(stored) = file {
             delete_quietly(store, &stored.key).await;
@@ -77,13 +82,19 @@ pub async fn receive(
     })
 }
 
+/// Where the `data` field goes.
+struct Target<'a> {
+    store: &'a dyn ObjectStore,
+    key_prefix: &'a str,
+    max_bytes: u64,
+}
+
 async fn read_fields(
     multipart: &mut Multipart,
     fields: &mut HashMap<String, String>,
     file: &mut Option<StoredFile>,
-    store: &dyn ObjectStore,
-    key_prefix: &str,
-    max_bytes: u64,
+    check: &mut TokenCheck<'_>,
+    target: &Target<'_>,
 ) -> Result<(), ApiError> {
     while let Some(field) = multipart
         .next_field()
@@ -95,16 +106,40 @@ async fn read_fields(
             if file.is_some() {
                 return Err(ApiError::bad_request("only one data file per publish"));
             }
-            *file = Some(store_field(field, store, key_prefix, max_bytes).await?);
-        } else {
-            let text = field
-                .text()
-                .await
-                .map_err(|err| params::multipart_error(err.status()))?;
+            *file = Some(store_field(field, target).await?);
+        } else if TEXT_FIELDS.contains(&name.as_str()) {
+            let text = read_text(field, &name).await?;
+            // Before the file, a bad token ends the upload before a byte is stored.
+            if name == "token" && file.is_none() && !check.is_checked() && !text.is_empty() {
+                check.verify(&text).await?;
+            }
             fields.insert(name, text);
+        } else {
+            return Err(ApiError::bad_request(format!(
+                "unknown field {name:?}: publish takes data, title and token"
+            )));
         }
     }
     Ok(())
+}
+
+/// A text field, refused once it passes [`MAX_TEXT_BYTES`].
+async fn read_text(mut field: Field<'_>, name: &str) -> Result<String, ApiError> {
+    let mut text = Vec::new();
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|err| params::multipart_error(err.status()))?
+    {
+        if text.len() + chunk.len() > MAX_TEXT_BYTES {
+            return Err(ApiError::too_large(format!(
+                "field {name} is longer than {MAX_TEXT_BYTES} bytes"
+            )));
+        }
+        text.extend_from_slice(&chunk);
+    }
+    String::from_utf8(text)
+        .map_err(|_| ApiError::bad_request(format!("field {name} is not UTF-8 text")))
 }
 
 /// Running totals of a body in flight, shared between the stream and its reader.
@@ -115,18 +150,14 @@ struct Progress {
     too_large: bool,
 }
 
-async fn store_field(
-    mut field: Field<'_>,
-    store: &dyn ObjectStore,
-    key_prefix: &str,
-    max_bytes: u64,
-) -> Result<StoredFile, ApiError> {
+async fn store_field(mut field: Field<'_>, target: &Target<'_>) -> Result<StoredFile, ApiError> {
+    let max_bytes = target.max_bytes;
     let head = read_head(&mut field).await?;
     let kind = video_kind(&head)?;
     let progress = Arc::new(Mutex::new(Progress::default()));
     let body = counted(head, field, Arc::clone(&progress), max_bytes);
-    let key = format!("{key_prefix}{:032x}", rand::random::<u128>());
-    let stored = store.put(&key, kind.mime_type(), body).await;
+    let key = format!("{}{:032x}", target.key_prefix, rand::random::<u128>());
+    let stored = target.store.put(&key, kind.mime_type(), body).await;
     let progress = std::mem::take(&mut *progress.lock().unwrap_or_else(|p| p.into_inner()));
     match stored {
         Ok(_) => Ok(StoredFile {
@@ -136,6 +167,10 @@ async fn store_field(
         }),
         Err(_) if progress.too_large => Err(too_large(max_bytes)),
         Err(StoreError::Body(_)) => Err(ApiError::bad_request("the upload was interrupted")),
+        Err(StoreError::Full(_)) => Err(ApiError::new(
+            axum::http::StatusCode::INSUFFICIENT_STORAGE,
+            "the media store is full; try again later",
+        )),
         Err(err) => Err(ApiError::from(contract::ServiceError::internal(
             err.to_string(),
         ))),

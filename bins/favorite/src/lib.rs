@@ -45,7 +45,7 @@ pub struct State {
 pub fn router() -> Router<State> {
     Router::new()
         .route::<SetFavorite, _, _, _>(handlers::set::handle)
-        .route::<ListFavorites, _, _, _>(handlers::list::handle)
+        .route_list::<ListFavorites, _, _, _>(handlers::list::handle)
         .route::<VideoStats, _, _, _>(handlers::video_stats::handle)
         .route::<UserStats, _, _, _>(handlers::user_stats::handle)
 }

@@ -41,10 +41,10 @@ async fn main() -> anyhow::Result<()> {
     let probes = storage_probes(&settings).await?;
     let store = objects::connect(&settings.media, &edge_nats).await?;
     let state = edge::AppState::new(&settings, edge_nats, store, telemetry, probes);
-    let listener = tokio::net::TcpListener::bind(settings.edge.listen)
-        .await
-        .with_context(|| format!("binding {}", settings.edge.listen))?;
-    edge::serve(listener, edge::router(state, &settings), shutdown.clone()).await?;
+    let listeners = edge::Listeners::bind(&settings.edge).await?;
+    let api = edge::router(state.clone(), &settings);
+    let metrics = edge::metrics_router(state);
+    edge::serve(listeners, api, metrics, &settings.edge, shutdown.clone()).await?;
 
     // The edge has stopped taking calls; now let the workers finish theirs.
     tokio::join!(

@@ -18,7 +18,9 @@ async fn the_all_in_one_serves_accounts_and_stops_cleanly_on_sigterm() {
     let env = TestEnv::start().await.unwrap();
     let cwd = tempfile::tempdir().unwrap();
     let http = reqwest::Client::new();
-    let (mut child, base) = start(&env, cwd.path(), &http, &[]).await;
+    let metrics_listen = format!("127.0.0.1:{}", support::free_port());
+    let extra = [("GOPHERTOK__EDGE__METRICS_LISTEN", metrics_listen.as_str())];
+    let (mut child, base) = start(&env, cwd.path(), &http, &extra).await;
 
     let ready: Value = http
         .get(format!("{base}/readyz"))
@@ -55,8 +57,10 @@ async fn the_all_in_one_serves_accounts_and_stops_cleanly_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(info["user"]["name"], "aio", "{info}");
-    let metrics = http.get(format!("{base}/metrics")).send().await.unwrap();
-    let metrics = metrics.text().await.unwrap();
+    let on_api = http.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(on_api.status(), reqwest::StatusCode::NOT_FOUND);
+    let metrics = http.get(format!("http://{metrics_listen}/metrics")).send();
+    let metrics = metrics.await.unwrap().text().await.unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(
         metrics.contains(r#"route="/douyin/user/register/""#),

@@ -80,13 +80,14 @@ async fn every_load_script_runs_clean_against_a_seeded_all_in_one() {
     let http = reqwest::Client::new();
     // A slow rebuild on a busy machine must not turn into a 504: this test checks that the
     // scripts and the answers are right, not how fast they come.
-    let extra = [
+    let mut extra = vec![
         ("GOPHERTOK__NATS__REQUEST_TIMEOUT_MS", "30000"),
         (
             "GOPHERTOK__MEDIA__NATS_BUCKET",
             env.settings.media.nats_bucket.as_str(),
         ),
     ];
+    extra.extend(support::UNLIMITED);
     let (_child, base) = support::start(&env, dir.path(), &http, &extra).await;
 
     let runs = SCRIPTS.map(|script| run_k6(&k6, script, &base, &manifest_path));

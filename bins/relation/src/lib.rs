@@ -41,7 +41,7 @@ pub struct State {
 pub fn router() -> Router<State> {
     Router::new()
         .route::<SetFollow, _, _, _>(handlers::set::handle)
-        .route::<ListRelations, _, _, _>(handlers::list::handle)
+        .route_list::<ListRelations, _, _, _>(handlers::list::handle)
         .route::<RelationStats, _, _, _>(handlers::stats::handle)
 }
 

@@ -11,7 +11,7 @@ mod validate;
 use std::{sync::Arc, time::Duration};
 
 use contract::user::{GetUsers, GetVerifyingKeys, Login, Register};
-use mesh::{Router, ServiceSpec, Worker};
+use mesh::{Limit, Router, ServiceSpec, Worker};
 use settings::{Settings, UserSettings};
 use sqlx::MySqlPool;
 
@@ -26,10 +26,16 @@ pub struct State {
     pub profile_defaults: UserSettings,
 }
 
-pub fn router() -> Router<State> {
+/// Register and login hash a password (a core and 19 MiB each, also for unknown users), so
+/// they share a bulkhead of `user.hash_concurrency`: a login flood queues there, apart from
+/// the profile and key lookups every page needs.
+pub fn router(user: &UserSettings) -> Router<State> {
+    let hashing = Limit::new("password hashing", user.hash_concurrency, user.hash_queue);
     Router::new()
         .route::<Register, _, _, _>(handlers::register::handle)
+        .limited(&hashing)
         .route::<Login, _, _, _>(handlers::login::handle)
+        .limited(&hashing)
         .route::<GetUsers, _, _, _>(handlers::get::handle)
         .route::<GetVerifyingKeys, _, _, _>(handlers::keys::handle)
 }
@@ -64,7 +70,8 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         tokens,
         profile_defaults: settings.user.clone(),
     });
-    let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;
+    let router = router(&settings.user);
+    let worker = mesh::start(nats, spec(settings), router, Arc::clone(&state)).await?;
     Ok(UserWorker { worker, state })
 }
 

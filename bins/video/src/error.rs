@@ -8,6 +8,10 @@ pub enum VideoError {
     Invalid(String),
     #[error("the file is not a video that can be read")]
     Unreadable,
+    #[error("the video's frames ({width}×{height}) are larger than {max} pixels")]
+    FrameTooLarge { width: u64, height: u64, max: u64 },
+    #[error("the video took too long to read")]
+    TooSlow,
     #[error(transparent)]
     NoIds(#[from] ids::IdError),
     #[error("database: {0}")]
@@ -22,7 +26,9 @@ impl From<VideoError> for ServiceError {
     fn from(err: VideoError) -> Self {
         match err {
             VideoError::Invalid(message) => ServiceError::bad_request(message),
-            VideoError::Unreadable => ServiceError::bad_request(err.to_string()),
+            VideoError::Unreadable | VideoError::FrameTooLarge { .. } | VideoError::TooSlow => {
+                ServiceError::bad_request(err.to_string())
+            }
             VideoError::NoIds(_) => ServiceError::unavailable("video ids cannot be minted now"),
             VideoError::Database(db) => mesh::outage::store_error(&db),
             VideoError::Store(_) | VideoError::Ffmpeg(_) => ServiceError::internal(err.to_string()),

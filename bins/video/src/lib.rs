@@ -10,9 +10,9 @@ use std::{sync::Arc, time::Duration};
 
 use contract::video::{Feed, GetVideos, ListByAuthor, Publish, WorkCounts};
 use ids::{NodeLease, Snowflake};
-use mesh::{Router, ServiceSpec, Worker};
+use mesh::{Limit, Router, ServiceSpec, Worker};
 use objects::ObjectStore;
-use settings::Settings;
+use settings::{Settings, VideoSettings};
 use sqlx::MySqlPool;
 use wordfilter::WordFilter;
 
@@ -21,14 +21,23 @@ pub struct State {
     pub ids: Snowflake,
     pub store: Arc<dyn ObjectStore>,
     pub filter: WordFilter,
-    pub ffmpeg: String,
+    pub ffmpeg: cover::Ffmpeg,
 }
 
-pub fn router() -> Router<State> {
+/// A publish of a new file copies it to a temporary file and runs ffprobe and ffmpeg on it,
+/// so publishes have their own bulkhead (`video.publish_concurrency`): a publish flood
+/// queues there, apart from the feed, and at most that many temporary copies exist at once.
+pub fn router(settings: &VideoSettings) -> Router<State> {
+    let publishing = Limit::new(
+        "publish",
+        settings.publish_concurrency,
+        settings.publish_queue,
+    );
     Router::new()
         .route::<Publish, _, _, _>(handlers::publish::handle)
-        .route::<Feed, _, _, _>(handlers::feed::handle)
-        .route::<ListByAuthor, _, _, _>(handlers::by_author::handle)
+        .limited(&publishing)
+        .route_list::<Feed, _, _, _>(handlers::feed::handle)
+        .route_list::<ListByAuthor, _, _, _>(handlers::by_author::handle)
         .route::<GetVideos, _, _, _>(handlers::get::handle)
         .route::<WorkCounts, _, _, _>(handlers::work_counts::handle)
 }
@@ -61,9 +70,10 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         ids: Snowflake::new(lease),
         store,
         filter,
-        ffmpeg: settings.media.ffmpeg.clone(),
+        ffmpeg: cover::Ffmpeg::new(&settings.media, &settings.video),
     });
-    let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;
+    let router = router(&settings.video);
+    let worker = mesh::start(nats, spec(settings), router, Arc::clone(&state)).await?;
     Ok(VideoWorker { worker, state })
 }
 

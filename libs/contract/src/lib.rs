@@ -9,8 +9,10 @@ pub mod favorite;
 pub mod paging;
 pub mod relation;
 pub mod rpc;
+pub mod trim;
 pub mod user;
 pub mod video;
 
 pub use error::{ErrorKind, ServiceError};
 pub use rpc::Rpc;
+pub use trim::Trim;

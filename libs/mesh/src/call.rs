@@ -95,6 +95,7 @@ pub async fn call<R: Rpc>(
         .map_err(|err| CallError::Transport(format!("encoding {}: {err}", R::SUBJECT)))?;
     let mut headers = HeaderMap::new();
     crate::trace::inject_current(&mut headers);
+    crate::deadline::stamp(&mut headers, timeout);
     let message = client
         .send_request(
             R::SUBJECT,

@@ -4,10 +4,15 @@
 use std::{any::Any, future::Future, pin::Pin, sync::Arc};
 
 use bytes::Bytes;
-use contract::{Rpc, ServiceError};
+use contract::{Rpc, ServiceError, Trim};
+
+use crate::fit::{self, Encoder};
+
+use crate::Limit;
 
 pub(crate) type HandlerFuture = Pin<Box<dyn Future<Output = Result<Bytes, ServiceError>> + Send>>;
-pub(crate) type Handler<S> = Arc<dyn Fn(Arc<S>, Bytes) -> HandlerFuture + Send + Sync>;
+/// (state, request payload, byte budget of the encoded reply).
+pub(crate) type Handler<S> = Arc<dyn Fn(Arc<S>, Bytes, usize) -> HandlerFuture + Send + Sync>;
 
 /// What a typed handler returns once its error is converted.
 pub type LocalFuture<R> =
@@ -23,6 +28,8 @@ pub(crate) struct Route<S> {
     pub handler: Handler<S>,
     /// The typed handler, a [`Local<S, R>`] behind `Any` so routes of any `R` share one list.
     local: Arc<dyn Any + Send + Sync>,
+    /// The bulkhead its requests wait on instead of the worker-wide permits, if any.
+    pub limit: Option<Limit>,
 }
 
 /// The routes of one worker, over a shared state `S`.
@@ -41,8 +48,31 @@ impl<S: Send + Sync + 'static> Router<S> {
         Self { routes: Vec::new() }
     }
 
-    /// Serves `R::SUBJECT` with `handler`. Errors convert into [`ServiceError`].
-    pub fn route<R, F, Fut, E>(mut self, handler: F) -> Self
+    /// Serves `R::SUBJECT` with `handler`. Errors convert into [`ServiceError`]; a reply
+    /// too large for one NATS message answers "reply too large" (503).
+    pub fn route<R, F, Fut, E>(self, handler: F) -> Self
+    where
+        R: Rpc,
+        F: Fn(Arc<S>, R) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R::Reply, E>> + Send + 'static,
+        E: Into<ServiceError>,
+    {
+        self.add(handler, fit::whole::<R::Reply>)
+    }
+
+    /// Serves a list reply: one too large for a NATS message is cut from its end to fit
+    /// ([`Trim`]), so the client gets a shorter page instead of a time-out.
+    pub fn route_list<R, F, Fut, E>(self, handler: F) -> Self
+    where
+        R: Rpc<Reply: Trim + Clone>,
+        F: Fn(Arc<S>, R) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R::Reply, E>> + Send + 'static,
+        E: Into<ServiceError>,
+    {
+        self.add(handler, fit::trimmed::<R::Reply>)
+    }
+
+    fn add<R, F, Fut, E>(mut self, handler: F, encode: Encoder<R::Reply>) -> Self
     where
         R: Rpc,
         F: Fn(Arc<S>, R) -> Fut + Send + Sync + 'static,
@@ -54,17 +84,14 @@ impl<S: Send + Sync + 'static> Router<S> {
             Box::pin(async move { reply.await.map_err(Into::into) })
         });
         let local = Arc::clone(&typed);
-        let erased: Handler<S> = Arc::new(move |state, payload| {
+        let erased: Handler<S> = Arc::new(move |state, payload, budget| {
             let request = serde_json::from_slice::<R>(&payload);
             let typed = Arc::clone(&typed);
             Box::pin(async move {
                 let request = request.map_err(|err| {
                     ServiceError::bad_request(format!("malformed {} request: {err}", R::SUBJECT))
                 })?;
-                let reply = typed(state, request).await?;
-                serde_json::to_vec(&reply)
-                    .map(Bytes::from)
-                    .map_err(|err| ServiceError::internal(format!("encoding reply: {err}")))
+                encode(&typed(state, request).await?, budget)
             })
         });
         self.routes.push(Route {
@@ -72,7 +99,18 @@ impl<S: Send + Sync + 'static> Router<S> {
             name: R::endpoint_name(),
             handler: erased,
             local: Arc::new(local),
+            limit: None,
         });
+        self
+    }
+
+    /// Puts the route added last behind `limit`: its requests run at most `limit`'s max at
+    /// once, wait on it without taking a worker-wide permit, and are answered "busy" when its
+    /// queue is full. Routes given the same limit share it.
+    pub fn limited(mut self, limit: &Limit) -> Self {
+        if let Some(route) = self.routes.last_mut() {
+            route.limit = Some(limit.clone());
+        }
         self
     }
 

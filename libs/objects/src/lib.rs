@@ -28,6 +28,9 @@ pub enum StoreError {
     RangeNotSatisfiable { size: u64 },
     #[error("reading the body to store: {0}")]
     Body(std::io::Error),
+    /// The store has no room for the object (a bucket at its size limit).
+    #[error("object store full: {0}")]
+    Full(String),
     #[error("object store: {0}")]
     Backend(String),
 }
@@ -74,7 +77,11 @@ pub async fn connect(
     nats: &async_nats::Client,
 ) -> Result<Arc<dyn ObjectStore>, StoreError> {
     Ok(match media.store {
-        StoreKind::Nats => Arc::new(NatsStore::new(nats, &media.nats_bucket)),
+        StoreKind::Nats => Arc::new(NatsStore::new(
+            nats,
+            &media.nats_bucket,
+            media.nats_max_bytes,
+        )),
         StoreKind::S3 => Arc::new(S3Store::open(&media.s3).await?),
     })
 }

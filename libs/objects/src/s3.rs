@@ -131,7 +131,13 @@ impl S3Store {
             .await
             .map_err(|err| backend(aws_sdk_s3::error::DisplayErrorContext(err)))?;
         let upload_id = upload.upload_id().unwrap_or_default().to_owned();
+        let mut unfinished = Unfinished {
+            store: Some(self.clone()),
+            key: key.to_owned(),
+            upload_id: upload_id.clone(),
+        };
         let result = self.upload_parts(key, &upload_id, first, body).await;
+        unfinished.store = None;
         if result.is_err() {
             self.abort(key, &upload_id).await;
         }
@@ -224,6 +230,28 @@ impl S3Store {
             .await
             .map_err(|err| backend(aws_sdk_s3::error::DisplayErrorContext(err)))?;
         Ok(total)
+    }
+}
+
+/// A multipart upload in progress. One dropped half-way (its request cancelled) cannot
+/// abort itself, so dropping this aborts it in the background.
+struct Unfinished {
+    store: Option<S3Store>,
+    key: String,
+    upload_id: String,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        let (Some(store), Ok(runtime)) = (self.store.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let (key, upload_id) = (
+            std::mem::take(&mut self.key),
+            std::mem::take(&mut self.upload_id),
+        );
+        runtime.spawn(async move { store.abort(&key, &upload_id).await });
     }
 }
 

@@ -13,6 +13,12 @@ pub struct MediaSettings {
     pub store: StoreKind,
     /// Object store bucket used when `store = "nats"`.
     pub nats_bucket: String,
+    /// Most bytes the `nats` bucket's stream holds, so uploads cannot fill the JetStream
+    /// storage likes and comments need; a full bucket refuses uploads with a 507.
+    pub nats_max_bytes: u64,
+    /// Concurrent uploads one client IP may have open before their token is checked; more
+    /// answer 429.
+    pub max_unchecked_uploads_per_ip: usize,
     pub s3: S3Settings,
     /// Largest accepted video upload; larger answers 413.
     pub max_upload_bytes: u64,
@@ -22,6 +28,8 @@ pub struct MediaSettings {
     pub public_base_url: String,
     /// The ffmpeg executable that extracts covers.
     pub ffmpeg: String,
+    /// The ffprobe executable that reads an upload's frame size before ffmpeg decodes it.
+    pub ffprobe: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +50,56 @@ pub struct S3Settings {
     pub path_style: bool,
     pub access_key_id: String,
     pub secret_access_key: String,
+}
+
+/// How the video worker bounds publishing: each new file is copied to a temporary file
+/// (up to `media.max_upload_bytes`) and decoded by ffmpeg, so publishes have their own
+/// limit and every ffmpeg run is confined.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VideoSettings {
+    /// Publishes one instance works on at once (so at most this many temporary copies).
+    pub publish_concurrency: usize,
+    /// Publishes that wait for a slot; past it they answer 503.
+    pub publish_queue: usize,
+    /// Wall-clock limit of one ffprobe or ffmpeg run; a run past it is killed.
+    pub ffmpeg_timeout_ms: u64,
+    /// Threads one ffmpeg run may use.
+    pub ffmpeg_threads: u32,
+    /// Address-space limit of one ffprobe or ffmpeg process (virtual memory: a distribution
+    /// ffmpeg maps ~300 MiB of libraries before it reads a byte).
+    pub ffmpeg_max_memory_mb: u64,
+    /// Largest frame (width × height) an upload may declare; larger answers 400 undecoded.
+    pub max_frame_pixels: u64,
+}
+
+impl Default for VideoSettings {
+    fn default() -> Self {
+        Self {
+            publish_concurrency: 2,
+            publish_queue: 8,
+            ffmpeg_timeout_ms: 30_000,
+            ffmpeg_threads: 1,
+            ffmpeg_max_memory_mb: 1_024,
+            max_frame_pixels: 4_096 * 4_096,
+        }
+    }
+}
+
+impl VideoSettings {
+    pub(crate) fn validate(&self) -> Result<(), crate::SettingsError> {
+        if self.publish_concurrency == 0
+            || self.ffmpeg_timeout_ms == 0
+            || self.ffmpeg_threads == 0
+            || self.max_frame_pixels == 0
+            || self.ffmpeg_max_memory_mb < 256
+        {
+            return Err(crate::SettingsError::Invalid(
+                "video.* must be above 0 (video.ffmpeg_max_memory_mb at least 256)".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Where direct messages live.
@@ -174,10 +232,13 @@ impl Default for MediaSettings {
         Self {
             store: StoreKind::Nats,
             nats_bucket: "gophertok-media".into(),
+            nats_max_bytes: 4 << 30,
+            max_unchecked_uploads_per_ip: 4,
             s3: S3Settings::default(),
             max_upload_bytes: 200 * 1024 * 1024,
             public_base_url: String::new(),
             ffmpeg: "ffmpeg".into(),
+            ffprobe: "ffprobe".into(),
         }
     }
 }

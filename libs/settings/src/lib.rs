@@ -4,11 +4,13 @@
 
 mod clients;
 mod domains;
+mod edge;
 mod migrations;
 mod model;
 
 pub use clients::{ClientError, connect_mysql, connect_nats, connect_redis};
 pub use domains::*;
+pub use edge::*;
 pub use migrations::MIGRATOR;
 pub use model::*;
 
@@ -56,6 +58,7 @@ pub fn load_from(
             .try_parsing(true)
             .list_separator(",")
             .with_list_parse_key("chat.scylla.nodes")
+            .with_list_parse_key("edge.client_ip.trusted_proxies")
             .source(Some(env)),
     );
     let settings: Settings = builder.build()?.try_deserialize()?;
@@ -162,6 +165,54 @@ mod tests {
     }
 
     #[test]
+    fn the_edge_limits_proxies_and_metrics_listener_come_from_the_environment() {
+        let vars = env(&[
+            ("GOPHERTOK__EDGE__METRICS_LISTEN", ""),
+            (
+                "GOPHERTOK__EDGE__LIMITS__LOGINS_PER_USERNAME__PER_SECOND",
+                "0.5",
+            ),
+            ("GOPHERTOK__EDGE__CLIENT_IP__HEADER", "x-forwarded-for"),
+            (
+                "GOPHERTOK__EDGE__CLIENT_IP__TRUSTED_PROXIES",
+                "10.0.0.0/8,192.168.1.1",
+            ),
+        ]);
+        let settings = load_from(None, vars).unwrap();
+        assert_eq!(settings.edge.metrics_addr(), None, "empty disables it");
+        assert_eq!(settings.edge.limits.logins_per_username.per_second, 0.5);
+        assert_eq!(settings.edge.client_ip.trusted_networks().unwrap().len(), 2);
+        let defaults = load_from(None, HashMap::new()).unwrap();
+        assert_eq!(defaults.edge.metrics_addr().unwrap().port(), 9464);
+        assert!(defaults.edge.client_ip.header.is_empty());
+        let proxies = "GOPHERTOK__EDGE__CLIENT_IP__TRUSTED_PROXIES";
+        assert_refused(proxies, "10.0.0.0/33", "trusted_proxies");
+        let burst = "GOPHERTOK__EDGE__LIMITS__PER_IP__BURST";
+        assert_refused(burst, "0", "edge.limits");
+        assert_refused(
+            "GOPHERTOK__EDGE__METRICS_LISTEN",
+            "nowhere",
+            "metrics_listen",
+        );
+    }
+
+    #[test]
+    fn a_bulkhead_of_zero_or_an_ffmpeg_without_room_to_load_is_refused() {
+        assert_refused(
+            "GOPHERTOK__USER__HASH_CONCURRENCY",
+            "0",
+            "user.hash_concurrency",
+        );
+        assert_refused("GOPHERTOK__VIDEO__PUBLISH_CONCURRENCY", "0", "video.");
+        assert_refused("GOPHERTOK__VIDEO__FFMPEG_MAX_MEMORY_MB", "100", "video.");
+        let ok = load_from(None, env(&[("GOPHERTOK__VIDEO__PUBLISH_QUEUE", "0")])).unwrap();
+        assert_eq!(
+            ok.video.publish_queue, 0,
+            "no queue: busy as soon as all slots run"
+        );
+        assert!(ok.user.hash_concurrency >= 1);
+    }
+
     fn redis_is_one_server_or_a_cluster_and_nothing_else() {
         let cluster = "redis-cluster://10.0.0.1:6379?node=10.0.0.2:6379&node=10.0.0.3:6379";
         let settings = load_from(None, env(&[("GOPHERTOK__REDIS__URL", cluster)])).unwrap();

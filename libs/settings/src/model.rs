@@ -5,8 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    CacheSettings, ChatSettings, FilterSettings, HotSettings, MediaSettings, PersistSettings,
-    SettingsError, StoreKind,
+    CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FilterSettings, HotSettings,
+    MediaSettings, PersistSettings, SettingsError, StoreKind, VideoSettings,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -20,6 +20,7 @@ pub struct Settings {
     pub edge: EdgeSettings,
     pub auth: AuthSettings,
     pub user: UserSettings,
+    pub video: VideoSettings,
     pub worker: WorkerSettings,
     pub telemetry: TelemetrySettings,
     pub media: MediaSettings,
@@ -71,6 +72,21 @@ pub struct EdgeSettings {
     /// The absolute URL phones reach the edge at; relative media paths are resolved
     /// against it (e.g. the default avatar `/static/avatar.png`).
     pub public_base_url: String,
+    /// Where `/metrics` is served, apart from the API; empty: not served at all.
+    pub metrics_listen: String,
+    /// Longest wait from a request's first byte to the end of its head (slow-loris heads).
+    pub header_timeout_ms: u64,
+    /// Longest wait of a kept-alive connection for its next request.
+    pub idle_timeout_ms: u64,
+    /// Longest pause while a request body arrives: a body may take as long as it needs (big
+    /// uploads on slow links) as long as some of it keeps arriving.
+    pub body_timeout_ms: u64,
+    /// Connections served at once; more wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// On shutdown, how long open requests may finish before their connections are dropped.
+    pub shutdown_grace_ms: u64,
+    pub limits: EdgeLimits,
+    pub client_ip: ClientIpSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -92,6 +108,11 @@ pub struct UserSettings {
     pub default_signature: String,
     /// Lifetime of a snowflake node-id lease in Redis; renewed at a third of it.
     pub node_lease_secs: u64,
+    /// Password hashes (register, login) one instance computes at once: each takes a core
+    /// and 19 MiB, so more only slow them all and starve the cheap lookups.
+    pub hash_concurrency: usize,
+    /// Logins and registrations that wait for a hashing slot; past it they answer 503.
+    pub hash_queue: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -145,6 +166,14 @@ impl Default for EdgeSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             body_limit_bytes: 64 * 1024,
             public_base_url: "http://127.0.0.1:8080".into(),
+            metrics_listen: "127.0.0.1:9464".into(),
+            header_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            body_timeout_ms: 30_000,
+            max_connections: 10_000,
+            shutdown_grace_ms: 10_000,
+            limits: EdgeLimits::default(),
+            client_ip: ClientIpSettings::default(),
         }
     }
 }
@@ -168,6 +197,8 @@ impl Default for UserSettings {
             default_background_image: "/static/background.png".into(),
             default_signature: "This user has not written a signature yet.".into(),
             node_lease_secs: 30,
+            hash_concurrency: std::thread::available_parallelism().map_or(2, |cores| cores.get()),
+            hash_queue: 64,
         }
     }
 }
@@ -215,6 +246,7 @@ impl Settings {
         {
             return invalid("edge.public_base_url must be an http(s) URL");
         }
+        self.edge.validate()?;
         if self.auth.token_ttl_secs == 0 || self.auth.issuer.is_empty() {
             return invalid("auth.token_ttl_secs must be above 0 and auth.issuer set");
         }
@@ -259,8 +291,17 @@ impl Settings {
         {
             return invalid("chat.scylla.keyspace must be letters, digits and underscores");
         }
+        if self.user.hash_concurrency == 0 {
+            return invalid("user.hash_concurrency must be above 0");
+        }
+        self.video.validate()?;
         if self.media.max_upload_bytes == 0 {
             return invalid("media.max_upload_bytes must be above 0");
+        }
+        if self.media.nats_max_bytes == 0 || self.media.max_unchecked_uploads_per_ip == 0 {
+            return invalid(
+                "media.nats_max_bytes and media.max_unchecked_uploads_per_ip must be above 0",
+            );
         }
         if self.media.store == StoreKind::S3 && self.media.s3.bucket.is_empty() {
             return invalid("media.s3.bucket must be set when media.store = \"s3\"");
@@ -296,6 +337,7 @@ impl Default for Settings {
             edge: EdgeSettings::default(),
             auth: AuthSettings::default(),
             user: UserSettings::default(),
+            video: VideoSettings::default(),
             worker: WorkerSettings::default(),
             telemetry: TelemetrySettings::default(),
             media: MediaSettings::default(),

@@ -83,11 +83,21 @@ impl TestEnv {
 
     /// Starts with its Redis keys on `mode`'s Redis.
     pub async fn start_on(mode: RedisMode) -> anyhow::Result<Self> {
+        Self::start_with_nats(mode, NatsServer::start().await?).await
+    }
+
+    /// Starts on the shared single Redis, with a nats-server that accepts messages of at
+    /// most `bytes` (replies over it must be trimmed or refused, never lost).
+    pub async fn start_with_max_payload(bytes: usize) -> anyhow::Result<Self> {
+        let nats = NatsServer::start_with_max_payload(bytes).await?;
+        Self::start_with_nats(RedisMode::Single, nats).await
+    }
+
+    async fn start_with_nats(mode: RedisMode, nats: NatsServer) -> anyhow::Result<Self> {
         let redis_url = match mode {
             RedisMode::Single => redis_url(),
             RedisMode::Cluster => RedisCluster::shared().await?.url(),
         };
-        let nats = NatsServer::start().await?;
         let db = TestDb::create().await?;
         let data_dir = tempfile::tempdir()?;
         let mut settings = Settings::default();

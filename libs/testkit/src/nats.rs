@@ -18,6 +18,8 @@ pub struct NatsServer {
     /// Holds `store/` (JetStream), `ports/` (the ports file) and `server.log`.
     dir: tempfile::TempDir,
     child: Option<Child>,
+    /// The largest message the server accepts, when not its default (1 MiB).
+    max_payload: Option<usize>,
 }
 
 impl NatsServer {
@@ -29,11 +31,21 @@ impl NatsServer {
         Ok(server)
     }
 
+    /// Like [`NatsServer::start`], accepting messages of at most `bytes` (so a test reaches
+    /// the limit with a few KiB of data instead of a MiB).
+    pub async fn start_with_max_payload(bytes: usize) -> anyhow::Result<Self> {
+        let mut server = Self::unstarted()?;
+        server.max_payload = Some(bytes);
+        server.boot().await?;
+        Ok(server)
+    }
+
     fn unstarted() -> anyhow::Result<Self> {
         Ok(Self {
             port: 0,
             dir: tempfile::tempdir()?,
             child: None,
+            max_payload: None,
         })
     }
 
@@ -82,6 +94,7 @@ impl NatsServer {
         let bin = binary();
         let log = std::fs::File::create(self.log_path())?;
         let child = Command::new(&bin)
+            .args(self.config_args()?)
             .args(["-a", "127.0.0.1", "-p", port, "-js", "-sd"])
             .arg(self.dir.path().join("store"))
             .arg("--ports_file_dir")
@@ -95,6 +108,16 @@ impl NatsServer {
             })?;
         self.child = Some(child);
         Ok(())
+    }
+
+    /// `-c <file>` for what only a config file can set (the command line has no max_payload).
+    fn config_args(&self) -> anyhow::Result<Vec<PathBuf>> {
+        let Some(bytes) = self.max_payload else {
+            return Ok(Vec::new());
+        };
+        let file = self.dir.path().join("server.conf");
+        std::fs::write(&file, format!("max_payload: {bytes}\n"))?;
+        Ok(vec!["-c".into(), file])
     }
 
     /// The client port from `<exe>_<pid>.ports` (`{"nats":["nats://127.0.0.1:PORT"],...}`).

@@ -7,13 +7,14 @@ use std::path::Path;
 use objects::ObjectStore;
 use sha2::{Digest, Sha256};
 use sqlx::MySqlPool;
+use video::cover::Ffmpeg;
 
 /// Stores `count` distinct MP4s and their covers; returns their SHA-256s (hex). The first
 /// one is also written to `sample` for the publish journey to upload.
 pub async fn seed(
     db: &MySqlPool,
     store: &dyn ObjectStore,
-    ffmpeg: &str,
+    ffmpeg: &Ffmpeg,
     count: usize,
     sample: &Path,
 ) -> anyhow::Result<Vec<String>> {
@@ -31,7 +32,7 @@ pub async fn seed(
 async fn store_one(
     db: &MySqlPool,
     store: &dyn ObjectStore,
-    ffmpeg: &str,
+    ffmpeg: &Ffmpeg,
     mp4: Vec<u8>,
 ) -> anyhow::Result<String> {
     let sha256 = format!("{:x}", Sha256::digest(&mp4));
@@ -41,7 +42,7 @@ async fn store_one(
     let size = mp4.len() as i64;
     put(store, &video_key, "video/mp4", mp4).await?;
     // The same cover extraction a publish runs.
-    let jpeg = video::cover::first_frame(ffmpeg, store, &video_key).await?;
+    let jpeg = ffmpeg.first_frame(store, &video_key).await?;
     put(store, &cover_key, "image/jpeg", jpeg).await?;
     sqlx::query(
         "INSERT IGNORE INTO media (sha256, video_key, cover_key, size_bytes) VALUES (?, ?, ?, ?)",

@@ -72,7 +72,7 @@ async fn seed_with(
     let media = media::seed(
         db,
         store.as_ref(),
-        &settings.media.ffmpeg,
+        &video::cover::Ffmpeg::new(&settings.media, &settings.video),
         plan.media_files,
         &sample,
     )

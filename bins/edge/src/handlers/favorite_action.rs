@@ -9,7 +9,7 @@ pub async fn handle(
     State(state): State<AppState>,
     params: Params,
 ) -> Result<super::Answer, ApiError> {
-    let user_id = state.signed_in(&params).await?;
+    let user_id = state.writer(&params).await?;
     let video_id = super::positive_id(&params, "video_id")?;
     let liked = match params.required_i64("action_type")? {
         1 => true,

@@ -9,8 +9,11 @@ pub async fn handle(
     State(state): State<AppState>,
     params: Params,
 ) -> Result<super::Answer<Session>, ApiError> {
+    let username = params.required("username")?;
+    // Counted before the password is checked: wrong guesses are what the limit slows.
+    state.limits.login(username)?;
     let request = Login {
-        username: params.required("username")?.to_owned(),
+        username: username.to_owned(),
         password: params.required("password")?.to_owned(),
     };
     let session = state.caller.call(&request).await?;

@@ -10,7 +10,7 @@ pub async fn handle(
     State(state): State<AppState>,
     params: Params,
 ) -> Result<super::Answer, ApiError> {
-    let from_id = state.signed_in(&params).await?;
+    let from_id = state.writer(&params).await?;
     let to_id = super::positive_id(&params, "to_user_id")?;
     if params.required_i64("action_type")? != 1 {
         return Err(ApiError::bad_request("action_type must be 1 (send)"));

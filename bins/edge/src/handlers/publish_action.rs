@@ -3,34 +3,58 @@
 //! only (NATS messages stay far below the 1 MiB limit), checks the title, makes the cover
 //! and records the video — or deletes the upload when it refuses it.
 
-use axum::extract::{Request, State};
+use axum::{
+    extract::{Request, State},
+    response::{IntoResponse, Response},
+};
 use contract::video::{Publish, UPLOAD_PREFIX};
 use serde_json::json;
 
-use crate::{AppState, error::ApiError, params::Outside, upload};
+use crate::{
+    AppState, client_ip::ClientIp, error::ApiError, params::Outside, upload,
+    upload_gate::TokenCheck,
+};
 
 pub async fn handle(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    req: Request,
+) -> Response {
+    let outside = match Outside::of(&req) {
+        Ok(outside) => outside,
+        Err(err) => return err.into_response(),
+    };
+    // A token outside the body is checked before a byte of the upload is stored.
+    match TokenCheck::start(&state, ip, outside.token()).await {
+        Ok(check) => publish(&state, check, req).await.into_response(),
+        Err(refused) => refused,
+    }
+}
+
+async fn publish(
+    state: &AppState,
+    mut check: TokenCheck<'_>,
     req: Request,
 ) -> Result<super::Answer, ApiError> {
-    // A token outside the body is checked before a byte of the upload is stored.
-    if let Some(token) = Outside::of(&req)?.token() {
-        state.verify(token).await?;
-    }
     let store = state.store.as_ref();
-    let received = upload::receive(req, store, UPLOAD_PREFIX, state.max_upload_bytes).await?;
+    let received = upload::receive(
+        req,
+        &mut check,
+        store,
+        UPLOAD_PREFIX,
+        state.max_upload_bytes,
+    )
+    .await?;
     let Some(file) = received.file else {
         return Err(ApiError::bad_request(
             "missing the video file (multipart field data)",
         ));
     };
-    let author_id = match state.viewer(&received.params).await {
-        Ok(Some(id)) => id,
-        refused => {
+    let author_id = match check.author(&received.params).await {
+        Ok(id) => id,
+        Err(refused) => {
             upload::delete_quietly(store, &file.key).await;
-            return Err(refused
-                .err()
-                .unwrap_or_else(|| ApiError::unauthorized("log in to publish")));
+            return Err(refused);
         }
     };
     let request = Publish {
@@ -43,12 +67,15 @@ pub async fn handle(
     match state.caller.call(&request).await {
         Ok(published) => Ok(super::ok(json!({ "video_id": published.video_id }))),
         Err(err) => {
-            // Nobody took the request, so nobody will adopt or delete the upload: we do.
-            // (After a timeout the worker may still be using it, so it stays.)
-            if matches!(
-                err,
-                mesh::CallError::NoResponders(_) | mesh::CallError::Disconnected
-            ) {
+            // Nobody took the request (or the worker's publish limit refused it unseen), so
+            // nobody will adopt or delete the upload: we do. (After a timeout the worker may
+            // still be using it, so it stays.)
+            let unseen = match &err {
+                mesh::CallError::NoResponders(_) | mesh::CallError::Disconnected => true,
+                mesh::CallError::Service(err) => mesh::Limit::refused(err),
+                _ => false,
+            };
+            if unseen {
                 upload::delete_quietly(store, &file.key).await;
             }
             Err(err.into())

@@ -10,7 +10,7 @@ pub async fn handle(
     State(state): State<AppState>,
     params: Params,
 ) -> Result<super::Answer, ApiError> {
-    let follower_id = state.signed_in(&params).await?;
+    let follower_id = state.writer(&params).await?;
     let followee_id = super::positive_id(&params, "to_user_id")?;
     let following = match params.required_i64("action_type")? {
         1 => true,

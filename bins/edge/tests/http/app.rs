@@ -10,11 +10,14 @@ use reqwest::{Response, StatusCode};
 use serde_json::Value;
 use settings::Settings;
 use testkit::{RedisMode, TestEnv};
+use tokio::task::JoinHandle;
 
 use crate::workers::{WorkerSet, Workers};
 
 pub struct App {
     pub base: String,
+    /// Where the edge serves `/metrics` (its own listener, on a free port).
+    pub metrics_base: String,
     pub http: reqwest::Client,
     /// The object store the edge and the video worker use (to check what is stored).
     pub store: Arc<dyn ObjectStore>,
@@ -22,6 +25,7 @@ pub struct App {
     workers: Workers,
     _s3: Option<testkit::S3Server>,
     shutdown: mesh::Shutdown,
+    served: Option<JoinHandle<std::io::Result<()>>>,
     /// Declared last, so it is dropped last: its clean-up (the test's Redis keys) runs after
     /// the edge and the workers have let go.
     pub env: TestEnv,
@@ -45,11 +49,17 @@ impl App {
 
     /// Starts with videos and covers in a real S3-compatible server instead of JetStream.
     pub async fn start_with_s3() -> App {
+        Self::start_with_s3_and(|_| {}).await
+    }
+
+    /// [`App::start_with_s3`] with settings adjusted by `tweak`.
+    pub async fn start_with_s3_and(tweak: impl FnOnce(&mut Settings)) -> App {
         let s3 = testkit::S3Server::start().await.expect("SeaweedFS");
         let settings = s3.settings("gophertok-test");
         let mut app = Self::start_with(move |config| {
             config.media.store = settings::StoreKind::S3;
             config.media.s3 = settings;
+            tweak(config);
         })
         .await;
         app._s3 = Some(s3);
@@ -82,21 +92,39 @@ impl App {
         workers: WorkerSet,
         tweak: impl FnOnce(&mut Settings),
     ) -> App {
-        let mut env = TestEnv::start_on(redis).await.expect("test servers");
+        let env = TestEnv::start_on(redis).await.expect("test servers");
+        Self::launch_in(env, workers, tweak).await
+    }
+
+    /// Starts every worker on a nats-server that carries messages of at most `bytes`.
+    pub async fn start_with_max_payload(bytes: usize) -> App {
+        let env = TestEnv::start_with_max_payload(bytes)
+            .await
+            .expect("test servers");
+        Self::launch_in(env, WorkerSet::ALL, |_| {}).await
+    }
+
+    async fn launch_in(
+        mut env: TestEnv,
+        workers: WorkerSet,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> App {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         env.settings.edge.public_base_url = base.clone();
         tweak(&mut env.settings);
         let (workers, favorite) = Workers::start(&env, workers).await;
-        let (store, shutdown) = serve_edge(&env, listener).await;
+        let edge = serve_edge(&env, listener).await;
         App {
             base,
+            metrics_base: edge.metrics_base,
             http: reqwest::Client::new(),
-            store,
+            store: edge.store,
             favorite,
             workers,
             _s3: None,
-            shutdown,
+            shutdown: edge.shutdown,
+            served: Some(edge.served),
             env,
         }
     }
@@ -107,6 +135,12 @@ impl App {
             .relation
             .as_mut()
             .expect("this app runs the relation worker")
+    }
+
+    /// Fires the edge's shutdown; the returned task ends when the edge has stopped serving.
+    pub fn shut_down(&mut self) -> JoinHandle<std::io::Result<()>> {
+        self.shutdown.trigger();
+        self.served.take().expect("the edge is shut down once")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -145,8 +179,13 @@ impl App {
             .text("token", token.to_owned())
             .text("title", title.to_owned())
             .part("data", file);
+        self.publish_form("", form).await
+    }
+
+    /// `POST /douyin/publish/action/{query}` with `form` as the body.
+    pub async fn publish_form(&self, query: &str, form: reqwest::multipart::Form) -> Response {
         self.http
-            .post(self.url("/douyin/publish/action/"))
+            .post(self.url(&format!("/douyin/publish/action/{query}")))
             .multipart(form)
             .send()
             .await
@@ -196,12 +235,18 @@ impl App {
     }
 }
 
-/// Serves the edge of `env` on `listener`, quietly logged, until the returned shutdown fires;
-/// returns it with the object store it uses.
-pub(crate) async fn serve_edge(
-    env: &TestEnv,
-    listener: tokio::net::TcpListener,
-) -> (Arc<dyn ObjectStore>, mesh::Shutdown) {
+/// An edge served by [`serve_edge`].
+pub(crate) struct ServedEdge {
+    pub store: Arc<dyn ObjectStore>,
+    pub shutdown: mesh::Shutdown,
+    pub metrics_base: String,
+    /// Ends when the edge has stopped serving.
+    pub served: JoinHandle<std::io::Result<()>>,
+}
+
+/// Serves the edge of `env` on `listener` (and `/metrics` on a free port, so parallel tests
+/// never clash on the default one), quietly logged, until the returned shutdown fires.
+pub(crate) async fn serve_edge(env: &TestEnv, listener: tokio::net::TcpListener) -> ServedEdge {
     let quiet = settings::TelemetrySettings {
         log_filter: "warn".into(),
         ..Default::default()
@@ -221,9 +266,26 @@ pub(crate) async fn serve_edge(
         Vec::new(),
     );
     let shutdown = mesh::Shutdown::new();
-    let router = edge::router(state, &env.settings);
-    tokio::spawn(edge::serve(listener, router, shutdown.clone()));
-    (store, shutdown)
+    let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let metrics_base = format!("http://{}", metrics.local_addr().unwrap());
+    let listeners = edge::Listeners {
+        api: listener,
+        metrics: Some(metrics),
+    };
+    let api = edge::router(state.clone(), &env.settings);
+    let metrics = edge::metrics_router(state);
+    let edge_settings = env.settings.edge.clone();
+    let stop = shutdown.clone();
+    let served =
+        tokio::spawn(
+            async move { edge::serve(listeners, api, metrics, &edge_settings, stop).await },
+        );
+    ServedEdge {
+        store,
+        shutdown,
+        metrics_base,
+        served,
+    }
 }
 
 impl Drop for App {

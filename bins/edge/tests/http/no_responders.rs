@@ -26,14 +26,14 @@ impl LoneEdge {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let user_nats = env.nats_client().await.unwrap();
         let user = user::start(&env.settings, user_nats).await.unwrap();
-        let (store, shutdown) = serve_edge(&env, listener).await;
+        let edge = serve_edge(&env, listener).await;
         Self {
             env,
             base,
             http: reqwest::Client::new(),
-            store,
+            store: edge.store,
             _user: user,
-            shutdown,
+            shutdown: edge.shutdown,
         }
     }
 

@@ -41,7 +41,7 @@ fn stalled_request(port: u16, token: &str, placement: Placement, clip: &[u8]) ->
 
 /// Reads one HTTP response (status and JSON body) from `socket`, failing after 10 s: an
 /// edge that waits for the stalled body never answers.
-async fn read_response(socket: &mut TcpStream, what: &str) -> (u16, serde_json::Value) {
+pub(crate) async fn read_response(socket: &mut TcpStream, what: &str) -> (u16, serde_json::Value) {
     let mut buffer = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(10), async {
         loop {

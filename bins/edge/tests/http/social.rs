@@ -28,7 +28,7 @@ pub(crate) async fn follow(app: &App, token: &str, to: i64, action: i64) -> reqw
     post(app, "/douyin/relation/action/", token, &fields).await
 }
 
-async fn send(app: &App, token: &str, to: i64, content: &str) -> reqwest::Response {
+pub(crate) async fn send(app: &App, token: &str, to: i64, content: &str) -> reqwest::Response {
     let fields = [
         ("to_user_id", to.to_string()),
         ("action_type", "1".to_owned()),

@@ -14,7 +14,9 @@ use serde_json::Value;
 use testkit::TestEnv;
 use tokio::process::{Child, Command};
 
-fn free_port() -> u16 {
+// Each test binary that includes this module uses only part of it.
+#[allow(dead_code)]
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -34,12 +36,38 @@ fn spawn(env: &TestEnv, port: u16, cwd: &std::path::Path, extra: &[(&str, &str)]
         .env("GOPHERTOK__EDGE__PUBLIC_BASE_URL", &base)
         .env("GOPHERTOK__DATA_DIR", cwd.join("data"))
         .env("GOPHERTOK__TELEMETRY__LOG_FILTER", "warn")
+        // No metrics listener unless a test asks (`extra`): parallel children would clash
+        // on the default port.
+        .env("GOPHERTOK__EDGE__METRICS_LISTEN", "")
         .envs(extra.iter().copied())
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .unwrap()
 }
+
+/// Limits far above what the load scripts offer from one address (for `extra`): the scripts
+/// measure the service, not the abuse limits.
+#[allow(dead_code)]
+pub const UNLIMITED: [(&str, &str); 8] = [
+    ("GOPHERTOK__EDGE__LIMITS__PER_IP__PER_SECOND", "1000000"),
+    ("GOPHERTOK__EDGE__LIMITS__PER_IP__BURST", "1000000"),
+    ("GOPHERTOK__EDGE__LIMITS__PER_USER__PER_SECOND", "1000000"),
+    ("GOPHERTOK__EDGE__LIMITS__PER_USER__BURST", "1000000"),
+    (
+        "GOPHERTOK__EDGE__LIMITS__WRITES_PER_USER__PER_SECOND",
+        "1000000",
+    ),
+    ("GOPHERTOK__EDGE__LIMITS__WRITES_PER_USER__BURST", "1000000"),
+    (
+        "GOPHERTOK__EDGE__LIMITS__LOGINS_PER_USERNAME__PER_SECOND",
+        "1000000",
+    ),
+    (
+        "GOPHERTOK__EDGE__LIMITS__LOGINS_PER_USERNAME__BURST",
+        "1000000",
+    ),
+];
 
 /// Starts the all-in-one on a free port and waits until it answers `/healthz`. The port is
 /// chosen here and freed before the child binds it, so another process may take it in

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use contract::video::{Publish, Published, UPLOAD_PREFIX};
 
 use crate::{
-    State, cover,
+    State,
     error::VideoError,
     store::{self, Media, NewVideo},
 };
@@ -61,7 +61,10 @@ async fn stored_media(state: &State, request: &Publish) -> Result<(Media, bool),
         drop_upload(state, &request.upload_key).await;
         return Ok((existing, true));
     }
-    let jpeg = cover::first_frame(&state.ffmpeg, state.store.as_ref(), &request.upload_key).await?;
+    let jpeg = state
+        .ffmpeg
+        .first_frame(state.store.as_ref(), &request.upload_key)
+        .await?;
     let media = Media {
         video_key: request.upload_key.clone(),
         cover_key: format!("covers/{}.jpg", request.sha256),

@@ -1,0 +1,148 @@
+//! The edge's abuse limits and how it learns a client's address: request rates per client IP,
+//! per user, of writes per user and of logins per username, and which proxies may name the
+//! client in a header.
+
+use std::net::{IpAddr, SocketAddr};
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+use crate::SettingsError;
+
+/// A token bucket: `burst` requests at once, refilled at `per_second` (fractions allowed, so
+/// `0.2` is one request every five seconds).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    pub per_second: f64,
+    pub burst: u32,
+}
+
+/// Each limit answers 429 with `Retry-After` once exceeded. The defaults are far above what
+/// one person with the app (or this project's tests) does; load tests raise them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EdgeLimits {
+    /// Every request, keyed by client IP (many phones may share a carrier's IP).
+    pub per_ip: RateLimit,
+    /// Every request carrying a valid token, keyed by its user.
+    pub per_user: RateLimit,
+    /// Likes, comments, follows, messages and uploads, keyed by their user.
+    pub writes_per_user: RateLimit,
+    /// Login attempts, keyed by the username tried (slows password guessing).
+    pub logins_per_username: RateLimit,
+}
+
+/// Where the client address comes from: the TCP peer, or — only when the peer is a trusted
+/// proxy — the right-most untrusted address of `header` (e.g. `x-forwarded-for`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientIpSettings {
+    /// Empty: the TCP peer is the client, whatever the request says.
+    pub header: String,
+    /// CIDRs (`10.0.0.0/8`) or single addresses of the proxies in front of the edge.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Default for EdgeLimits {
+    fn default() -> Self {
+        Self {
+            per_ip: RateLimit {
+                per_second: 500.0,
+                burst: 2_000,
+            },
+            per_user: RateLimit {
+                per_second: 50.0,
+                burst: 200,
+            },
+            writes_per_user: RateLimit {
+                per_second: 10.0,
+                burst: 100,
+            },
+            logins_per_username: RateLimit {
+                per_second: 0.2,
+                burst: 10,
+            },
+        }
+    }
+}
+
+impl EdgeLimits {
+    pub(crate) fn validate(&self) -> Result<(), SettingsError> {
+        let all = [
+            &self.per_ip,
+            &self.per_user,
+            &self.writes_per_user,
+            &self.logins_per_username,
+        ];
+        let valid = |limit: &&RateLimit| {
+            limit.burst > 0 && limit.per_second.is_finite() && limit.per_second > 0.0
+        };
+        if all.iter().all(valid) {
+            Ok(())
+        } else {
+            Err(SettingsError::Invalid(
+                "every edge.limits.* needs per_second above 0 and burst above 0".into(),
+            ))
+        }
+    }
+}
+
+impl ClientIpSettings {
+    /// The parsed `trusted_proxies`; a single address is a network of one.
+    pub fn trusted_networks(&self) -> Result<Vec<IpNet>, SettingsError> {
+        self.trusted_proxies
+            .iter()
+            .map(|entry| {
+                let entry = entry.trim();
+                entry
+                    .parse::<IpNet>()
+                    .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        SettingsError::Invalid(format!(
+                            "edge.client_ip.trusted_proxies: {entry:?} is not an IP or CIDR"
+                        ))
+                    })
+            })
+            .collect()
+    }
+}
+
+/// `edge.metrics_listen` parsed: `None` when it is empty (no metrics listener).
+pub fn parse_listen(name: &str, value: &str) -> Result<Option<SocketAddr>, SettingsError> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    value
+        .trim()
+        .parse()
+        .map(Some)
+        .map_err(|_| SettingsError::Invalid(format!("{name} must be host:port or empty")))
+}
+
+impl crate::EdgeSettings {
+    /// Where `/metrics` is served; `None` when `metrics_listen` is empty.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        parse_listen("edge.metrics_listen", &self.metrics_listen)
+            .ok()
+            .flatten()
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), SettingsError> {
+        parse_listen("edge.metrics_listen", &self.metrics_listen)?;
+        let timeouts = [
+            self.header_timeout_ms,
+            self.idle_timeout_ms,
+            self.body_timeout_ms,
+            self.shutdown_grace_ms,
+        ];
+        if timeouts.contains(&0) || self.max_connections == 0 {
+            return Err(SettingsError::Invalid(
+                "edge.*_timeout_ms, edge.shutdown_grace_ms and edge.max_connections must be above 0"
+                    .into(),
+            ));
+        }
+        self.limits.validate()?;
+        self.client_ip.trusted_networks().map(drop)
+    }
+}

@@ -213,6 +213,7 @@ mod tests {
         assert!(ok.user.hash_concurrency >= 1);
     }
 
+    #[test]
     fn redis_is_one_server_or_a_cluster_and_nothing_else() {
         let cluster = "redis-cluster://10.0.0.1:6379?node=10.0.0.2:6379&node=10.0.0.3:6379";
         let settings = load_from(None, env(&[("GOPHERTOK__REDIS__URL", cluster)])).unwrap();

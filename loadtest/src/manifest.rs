@@ -1,7 +1,7 @@
 //! The seed manifest: what `seed` wrote and the k6 scripts and `verify` read — login names
 //! and the shared password, sampled ids, the celebrity, the videos' time range, chat peers.
-//! Ids are written as JSON strings: the snowflake ids are above 2^53 today, and JavaScript
-//! (k6) would round such numbers to other ids.
+//! Ids are written as JSON strings. Snowflake ids fit in 53 bits now (`libs/ids`), so numbers
+//! would read exactly too; the strings keep the format of manifests already written.
 
 use std::path::Path;
 

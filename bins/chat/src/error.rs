@@ -25,7 +25,7 @@ impl From<ChatError> for ServiceError {
             ChatError::NoSuchUser => ServiceError::not_found(err.to_string()),
             ChatError::NoIds(_) => ServiceError::unavailable("messages cannot be sent right now"),
             ChatError::Users(call) => call.into(),
-            ChatError::Store(_) => ServiceError::internal(err.to_string()),
+            ChatError::Store(store) => mesh::outage::store_error(&store),
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use contract::ServiceError;
+use mesh::outage::store_error;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommentError {
@@ -37,40 +38,32 @@ pub enum CommentError {
 
 impl From<CommentError> for ServiceError {
     fn from(err: CommentError) -> Self {
-        match err {
-            CommentError::Invalid(message) => ServiceError::bad_request(message),
-            CommentError::NoSuchVideo | CommentError::NoSuchComment => {
-                ServiceError::not_found(err.to_string())
-            }
-            CommentError::NotTheAuthor => ServiceError::forbidden(err.to_string()),
-            CommentError::Video(call) => call.into(),
-            CommentError::NoIds(_) | CommentError::Stream(_) => {
-                ServiceError::unavailable("comments cannot be recorded right now")
-            }
-            CommentError::HotStateLost => ServiceError::unavailable(err.to_string()),
-            CommentError::Hot(hotstate::HotError::Redis(_))
-            | CommentError::Database(_)
-            | CommentError::Redis(_) => ServiceError::internal(err.to_string()),
-            // The tail cannot vouch for the unpersisted events: try again soon.
-            CommentError::Hot(_) => {
-                ServiceError::unavailable(CommentError::HotStateLost.to_string())
-            }
-            CommentError::Shared(shared) => match Arc::try_unwrap(shared) {
-                Ok(err) => err.into(),
-                // A rebuild fails only on the stores or the tail, as told above.
-                Err(shared)
-                    if matches!(
-                        *shared,
-                        CommentError::Hot(
-                            hotstate::HotError::Behind(_) | hotstate::HotError::JetStream(_)
-                        )
-                    ) =>
-                {
-                    ServiceError::unavailable(CommentError::HotStateLost.to_string())
-                }
-                Err(shared) => ServiceError::internal(shared.to_string()),
-            },
+        service_error(&err)
+    }
+}
+
+/// By reference, so a rebuild's error shared by several requests maps the same for each.
+fn service_error(err: &CommentError) -> ServiceError {
+    match err {
+        CommentError::Invalid(message) => ServiceError::bad_request(message.clone()),
+        CommentError::NoSuchVideo | CommentError::NoSuchComment => {
+            ServiceError::not_found(err.to_string())
         }
+        CommentError::NotTheAuthor => ServiceError::forbidden(err.to_string()),
+        CommentError::Video(call) => call.clone().into(),
+        CommentError::NoIds(_) | CommentError::Stream(_) => {
+            ServiceError::unavailable("comments cannot be recorded right now")
+        }
+        // The tail cannot vouch for the unpersisted events: try again soon.
+        CommentError::HotStateLost
+        | CommentError::Hot(hotstate::HotError::Behind(_) | hotstate::HotError::JetStream(_)) => {
+            ServiceError::unavailable(CommentError::HotStateLost.to_string())
+        }
+        CommentError::Hot(hotstate::HotError::Redis(redis)) | CommentError::Redis(redis) => {
+            store_error(redis)
+        }
+        CommentError::Database(db) => store_error(db),
+        CommentError::Shared(shared) => service_error(shared),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use contract::ServiceError;
 use hotstate::HotError;
+use mesh::outage::store_error;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FavoriteError {
@@ -45,9 +46,10 @@ fn service_error(err: &FavoriteError) -> ServiceError {
             ServiceError::unavailable("likes cannot be served right now")
         }
         FavoriteError::Rebuild(inner) => service_error(inner),
-        FavoriteError::Database(_)
-        | FavoriteError::Redis(_)
-        | FavoriteError::Hot(HotError::Redis(_)) => ServiceError::internal(err.to_string()),
+        FavoriteError::Database(db) => store_error(db),
+        FavoriteError::Redis(redis) | FavoriteError::Hot(HotError::Redis(redis)) => {
+            store_error(redis)
+        }
     }
 }
 

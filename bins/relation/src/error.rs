@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use contract::ServiceError;
+use mesh::outage::store_error;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelationError {
@@ -31,37 +32,29 @@ pub enum RelationError {
 
 impl From<RelationError> for ServiceError {
     fn from(err: RelationError) -> Self {
-        match err {
-            RelationError::Invalid(message) => ServiceError::bad_request(message),
-            RelationError::NoSuchUser => ServiceError::not_found(err.to_string()),
-            RelationError::Users(call) => call.into(),
-            RelationError::Stream(_) => {
-                ServiceError::unavailable("follows cannot be recorded right now")
-            }
-            RelationError::HotStateLost => ServiceError::unavailable(err.to_string()),
-            RelationError::Hot(hotstate::HotError::Redis(_))
-            | RelationError::Database(_)
-            | RelationError::Redis(_) => ServiceError::internal(err.to_string()),
-            // The tail cannot vouch for the unpersisted events: try again soon.
-            RelationError::Hot(_) => {
-                ServiceError::unavailable(RelationError::HotStateLost.to_string())
-            }
-            RelationError::Shared(shared) => match Arc::try_unwrap(shared) {
-                Ok(err) => err.into(),
-                // A rebuild fails only on the stores or the tail, as told above.
-                Err(shared)
-                    if matches!(
-                        *shared,
-                        RelationError::Hot(
-                            hotstate::HotError::Behind(_) | hotstate::HotError::JetStream(_)
-                        )
-                    ) =>
-                {
-                    ServiceError::unavailable(RelationError::HotStateLost.to_string())
-                }
-                Err(shared) => ServiceError::internal(shared.to_string()),
-            },
+        service_error(&err)
+    }
+}
+
+/// By reference, so a rebuild's error shared by several requests maps the same for each.
+fn service_error(err: &RelationError) -> ServiceError {
+    match err {
+        RelationError::Invalid(message) => ServiceError::bad_request(message.clone()),
+        RelationError::NoSuchUser => ServiceError::not_found(err.to_string()),
+        RelationError::Users(call) => call.clone().into(),
+        RelationError::Stream(_) => {
+            ServiceError::unavailable("follows cannot be recorded right now")
         }
+        // The tail cannot vouch for the unpersisted events: try again soon.
+        RelationError::HotStateLost
+        | RelationError::Hot(hotstate::HotError::Behind(_) | hotstate::HotError::JetStream(_)) => {
+            ServiceError::unavailable(RelationError::HotStateLost.to_string())
+        }
+        RelationError::Hot(hotstate::HotError::Redis(redis)) | RelationError::Redis(redis) => {
+            store_error(redis)
+        }
+        RelationError::Database(db) => store_error(db),
+        RelationError::Shared(shared) => service_error(shared),
     }
 }
 

@@ -30,7 +30,8 @@ impl From<UserError> for ServiceError {
                 tracing::error!(error = %err, "refusing to mint ids");
                 ServiceError::unavailable("user ids cannot be minted right now, try again")
             }
-            UserError::Database(_) | UserError::Hashing(_) | UserError::Signing(_) => {
+            UserError::Database(db) => mesh::outage::store_error(&db),
+            UserError::Hashing(_) | UserError::Signing(_) => {
                 ServiceError::internal(err.to_string())
             }
         }

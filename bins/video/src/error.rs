@@ -30,9 +30,8 @@ impl From<VideoError> for ServiceError {
                 ServiceError::bad_request(err.to_string())
             }
             VideoError::NoIds(_) => ServiceError::unavailable("video ids cannot be minted now"),
-            VideoError::Database(_) | VideoError::Store(_) | VideoError::Ffmpeg(_) => {
-                ServiceError::internal(err.to_string())
-            }
+            VideoError::Database(db) => mesh::outage::store_error(&db),
+            VideoError::Store(_) | VideoError::Ffmpeg(_) => ServiceError::internal(err.to_string()),
         }
     }
 }

@@ -22,6 +22,7 @@ async fn a_pair_stored_on_at_sequence_zero_is_counted_once() {
     let settings = settings::RedisSettings {
         url,
         prefix: String::new(),
+        ..Default::default()
     };
     let redis = settings::connect_redis(&settings).await.unwrap();
     let key = format!("gt_test_counts_{}:{{v1}}:p", rand::random::<u64>());

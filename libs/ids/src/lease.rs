@@ -1,4 +1,4 @@
-//! A node id (0..1024) leased in Redis for the snowflake generator: taken with `SET NX PX`,
+//! A node id (0..128) leased in Redis for the snowflake generator: taken with `SET NX PX`,
 //! renewed at a third of its lifetime, released on shutdown. An instance that cannot renew
 //! in time stops minting before its lease can expire, so no two live instances share a node.
 

@@ -1,6 +1,8 @@
-//! Snowflake ids: 41 bits of milliseconds since 2024-01-01, 10 bits of node id, 12 bits of
-//! sequence. The node id comes from a [`NodeLease`], so two live instances never share one
-//! and never mint the same id.
+//! Snowflake ids in 53 bits, so every JSON client (JavaScript's `JSON.parse`, jq 1.6, which
+//! read numbers as doubles) gets them exactly: 41 bits of milliseconds since 2024-01-01 (until
+//! 2093), 7 bits of node id (128 live instances), 5 bits of sequence (32 ids per millisecond
+//! per instance). The node id comes from a [`NodeLease`], so two live instances never share
+//! one and never mint the same id.
 
 use std::{
     sync::Mutex,
@@ -11,10 +13,13 @@ use crate::lease::NodeLease;
 
 /// 2024-01-01T00:00:00Z in Unix milliseconds.
 const EPOCH_MS: u64 = 1_704_067_200_000;
-const NODE_BITS: u32 = 10;
-const SEQ_BITS: u32 = 12;
+const TIME_BITS: u32 = 41;
+const NODE_BITS: u32 = 7;
+const SEQ_BITS: u32 = 5;
 pub const MAX_NODES: u16 = 1 << NODE_BITS;
 const MAX_SEQ: u64 = (1 << SEQ_BITS) - 1;
+/// The largest id the layout can hold: 2^53 − 1, the largest integer a double holds exactly.
+pub const MAX_ID: i64 = (1 << (TIME_BITS + NODE_BITS + SEQ_BITS)) - 1;
 
 /// No id can be minted: this instance holds no valid node lease right now.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +50,7 @@ impl Snowflake {
             let node = self.lease.node().ok_or(IdError)?;
             match self.tick() {
                 Some((ms, seq)) => return Ok(compose(ms, node, seq)),
-                // 4096 ids in this millisecond already: wait for the next one.
+                // 32 ids in this millisecond already: wait for the next one.
                 None => tokio::time::sleep(Duration::from_micros(200)).await,
             }
         }
@@ -124,10 +129,25 @@ mod tests {
         let c = compose(1_001, 0, 0);
         assert_eq!(node_of(a), 7);
         assert!(a < b && b < c);
-        assert!(
-            compose(now_ms(), MAX_NODES - 1, MAX_SEQ) > 0,
-            "fits in a positive i64"
-        );
+    }
+
+    #[test]
+    fn every_id_fits_in_53_bits_and_survives_a_json_double() {
+        let last_ms = (1 << TIME_BITS) - 1;
+        assert_eq!(compose(last_ms, MAX_NODES - 1, MAX_SEQ), MAX_ID);
+        assert_eq!(MAX_ID, (1_i64 << 53) - 1);
+        assert!(compose(now_ms(), MAX_NODES - 1, MAX_SEQ) <= MAX_ID);
+        for id in [
+            compose(now_ms(), MAX_NODES - 1, MAX_SEQ),
+            compose(now_ms(), 0, 1),
+            MAX_ID,
+        ] {
+            // What a JavaScript client does: every JSON number becomes a double.
+            let json = serde_json::to_string(&serde_json::json!({ "id": id })).expect("JSON");
+            let read: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+            let as_double = read["id"].as_f64().expect("a number");
+            assert_eq!(as_double as i64, id, "{id} read through a double");
+        }
     }
 
     #[tokio::test]
@@ -156,7 +176,7 @@ mod tests {
         );
         for id in [minted[0], minted[minted.len() - 1]] {
             // The top 41 bits: milliseconds since 2024-01-01T00:00:00Z.
-            let minted_at = ((id as u64) >> 22) + 1_704_067_200_000;
+            let minted_at = ((id as u64) >> 12) + 1_704_067_200_000;
             assert!(
                 (before..=after).contains(&minted_at),
                 "id {id} says {minted_at}, minted between {before} and {after}"
@@ -166,18 +186,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_millisecond_holds_4096_ids_even_after_the_clock_steps_back() {
+    async fn a_millisecond_holds_32_ids_even_after_the_clock_steps_back() {
         let ids = leased_generator().await;
         // The last id came from an hour ahead of now, as if the clock then stepped back; its
-        // sequence 0 is used, 4095 are left in that millisecond.
+        // sequence 0 is used, 31 are left in that millisecond.
         let ahead = now_ms() + 3_600_000;
         *ids.clock.lock().expect("the clock lock") = (ahead, 0);
         let mut ticks = Vec::new();
         while let Some(tick) = ids.tick() {
             ticks.push(tick);
-            assert!(ticks.len() <= 4096, "more ids than one millisecond holds");
+            assert!(ticks.len() <= 32, "more ids than one millisecond holds");
         }
-        let expected: Vec<(u64, u64)> = (1..4096).map(|seq| (ahead, seq)).collect();
+        let expected: Vec<(u64, u64)> = (1..32).map(|seq| (ahead, seq)).collect();
         assert_eq!(
             ticks, expected,
             "the rest of that millisecond, in order, then none"

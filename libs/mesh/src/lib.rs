@@ -11,6 +11,7 @@ pub mod facts;
 mod fit;
 mod limit;
 pub mod lookup;
+pub mod outage;
 mod router;
 mod serve;
 mod shutdown;

@@ -89,7 +89,7 @@ pub async fn connect_mysql(settings: &MysqlSettings) -> Result<MySqlPool, Client
     let lock = migration_lock(options.get_database().unwrap_or_default());
     let pool = MySqlPoolOptions::new()
         .max_connections(settings.max_connections)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms))
         .connect_with(options)
         .await
         .map_err(mysql_error)?;
@@ -161,11 +161,15 @@ pub async fn connect_redis(settings: &RedisSettings) -> Result<fred::prelude::Cl
         source,
     };
     let config = fred::prelude::Config::from_url(&settings.url).map_err(redis_error)?;
+    let timeout = Duration::from_millis(settings.command_timeout_ms);
     let client = fred::types::Builder::from_config(config)
         .with_connection_config(|conn| {
-            conn.connection_timeout = Duration::from_secs(3);
-            conn.internal_command_timeout = Duration::from_secs(5);
+            conn.connection_timeout = timeout;
+            conn.internal_command_timeout = timeout;
         })
+        // Commands sent while the connection is down are queued for the reconnection; this
+        // bounds the wait, so an outage is a prompt error (503), not a hung request.
+        .with_performance_config(|perf| perf.default_command_timeout = timeout)
         .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
         .build()
         .map_err(redis_error)?;

@@ -147,6 +147,24 @@ mod tests {
     }
 
     #[test]
+    fn store_time_outs_default_to_3_s_and_zero_is_refused() {
+        let defaults = load_from(None, HashMap::new()).unwrap();
+        assert_eq!(defaults.mysql.acquire_timeout_ms, 3_000);
+        assert_eq!(defaults.redis.command_timeout_ms, 3_000);
+        // Zero would mean "fail every request" to sqlx and "wait for ever" to fred.
+        assert_refused(
+            "GOPHERTOK__MYSQL__ACQUIRE_TIMEOUT_MS",
+            "0",
+            "mysql.acquire_timeout_ms",
+        );
+        assert_refused(
+            "GOPHERTOK__REDIS__COMMAND_TIMEOUT_MS",
+            "0",
+            "redis.command_timeout_ms",
+        );
+    }
+
+    #[test]
     fn the_edge_limits_proxies_and_metrics_listener_come_from_the_environment() {
         let vars = env(&[
             ("GOPHERTOK__EDGE__METRICS_LISTEN", ""),

@@ -45,6 +45,9 @@ pub struct MysqlSettings {
     /// The database in the URL is created at start-up when missing.
     pub url: String,
     pub max_connections: u32,
+    /// How long a query waits for a pooled connection (or a new one) before it fails with a
+    /// 503: a stalled or unreachable MySQL must not hold a worker's permits for ever.
+    pub acquire_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,6 +58,9 @@ pub struct RedisSettings {
     pub url: String,
     /// Prefix of every key, so several deployments (or tests) can share one Redis.
     pub prefix: String,
+    /// How long a command (and a connection attempt) may take before it fails with a 503;
+    /// without it, commands queue for ever while Redis is unreachable.
+    pub command_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -139,6 +145,7 @@ impl Default for MysqlSettings {
         Self {
             url: "mysql://root@127.0.0.1:3306/gophertok".into(),
             max_connections: 16,
+            acquire_timeout_ms: 3_000,
         }
     }
 }
@@ -148,6 +155,7 @@ impl Default for RedisSettings {
         Self {
             url: "redis://127.0.0.1:6379".into(),
             prefix: "gt:".into(),
+            command_timeout_ms: 3_000,
         }
     }
 }
@@ -222,6 +230,11 @@ impl Settings {
         }
         if !self.mysql.url.starts_with("mysql://") && !self.mysql.url.starts_with("mariadb://") {
             return invalid("mysql.url must start with mysql://");
+        }
+        if self.mysql.acquire_timeout_ms == 0 || self.redis.command_timeout_ms == 0 {
+            return invalid(
+                "mysql.acquire_timeout_ms and redis.command_timeout_ms must be above 0",
+            );
         }
         if !self.redis.url.starts_with("redis://")
             && !self.redis.url.starts_with("redis-cluster://")

@@ -13,7 +13,7 @@ mod redis_cluster;
 mod redis_node;
 mod s3;
 
-pub use mysql::TestDb;
+pub use mysql::{TestDb, server_url as mysql_url};
 pub use nats::NatsServer;
 pub use proxy::Proxy;
 pub use redis_cluster::RedisCluster;

@@ -50,20 +50,17 @@ impl Proxy {
     /// Starts a proxy in front of the server named by `url` (`scheme://[user@]host:port/...`)
     /// and returns it with the same URL pointing at the proxy instead.
     pub async fn for_url(url: &str) -> anyhow::Result<(Self, String)> {
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| anyhow::anyhow!("not a URL: {url}"))?;
-        let (user, rest) = match rest.split_once('@') {
-            Some((user, rest)) => (format!("{user}@"), rest),
-            None => (String::new(), rest),
-        };
-        let (host_port, path) = match rest.find('/') {
-            Some(at) => rest.split_at(at),
-            None => (rest, ""),
-        };
+        let (_, host_port, _) = split_url(url)?;
         let proxy = Self::start(host_port).await?;
-        let proxied = format!("{scheme}://{user}127.0.0.1:{}{path}", proxy.addr.port());
+        let proxied = proxy.rehost(url)?;
         Ok((proxy, proxied))
+    }
+
+    /// `url` (`scheme://[user@]host:port/...`) with its host and port replaced by the proxy's:
+    /// e.g. a test database's URL, when the proxy was started in front of its server.
+    pub fn rehost(&self, url: &str) -> anyhow::Result<String> {
+        let (head, _, path) = split_url(url)?;
+        Ok(format!("{head}127.0.0.1:{}{path}", self.addr.port()))
     }
 
     pub fn port(&self) -> u16 {
@@ -87,6 +84,25 @@ impl Drop for Proxy {
         self.task.abort();
         self.cut();
     }
+}
+
+/// `scheme://[user@]`, `host:port` and the rest (`/path?query`) of a URL.
+fn split_url(url: &str) -> anyhow::Result<(&str, &str, &str)> {
+    let scheme_end = url
+        .find("://")
+        .ok_or_else(|| anyhow::anyhow!("not a URL: {url}"))?
+        + 3;
+    let host_start = url[scheme_end..]
+        .find('@')
+        .map_or(scheme_end, |at| scheme_end + at + 1);
+    let host_end = url[host_start..]
+        .find(['/', '?'])
+        .map_or(url.len(), |end| host_start + end);
+    Ok((
+        &url[..host_start],
+        &url[host_start..host_end],
+        &url[host_end..],
+    ))
 }
 
 async fn accept_loop(
@@ -180,5 +196,9 @@ mod tests {
         );
         let (proxy, url) = Proxy::for_url("redis://127.0.0.1:6379").await.unwrap();
         assert_eq!(url, format!("redis://127.0.0.1:{}", proxy.port()));
+        assert_eq!(
+            proxy.rehost("mysql://u:p@db:3306/gt_test_y").unwrap(),
+            format!("mysql://u:p@127.0.0.1:{}/gt_test_y", proxy.port())
+        );
     }
 }

@@ -14,6 +14,7 @@ async fn clustered(cluster: &RedisCluster) -> Client {
     let settings = RedisSettings {
         url: cluster.url(),
         prefix: String::new(),
+        ..Default::default()
     };
     let redis = settings::connect_redis(&settings).await.unwrap();
     assert!(
@@ -39,6 +40,7 @@ async fn a_deployment_reaches_the_cluster_while_its_first_seed_is_down() {
     let settings = RedisSettings {
         url: format!("redis-cluster://{dead_addr}?{}", seeds.join("&")),
         prefix: String::new(),
+        ..Default::default()
     };
     let redis = settings::connect_redis(&settings).await.unwrap();
     let key = unique_name("gt_test_seed_");

@@ -46,8 +46,8 @@ export function upload(route, fields) {
   return { res, body: ok(res, route) };
 }
 
-// The id of the object under `"key"` in a raw body, as text: JSON.parse would round ids
-// above 2^53.
+// The id of the object under `"key"` in a raw body, as text, like the manifest's ids (ids fit
+// in 53 bits, so JSON.parse would read them exactly; text keeps one id type throughout).
 export function idAfter(res, key) {
   const m = new RegExp(`"${key}"\\s*:\\s*\\{\\s*"id"\\s*:\\s*(\\d+)`).exec(res.body || '');
   return m ? m[1] : null;

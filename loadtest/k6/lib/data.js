@@ -1,5 +1,5 @@
-// The seed manifest (`seed` writes it), shared read-only by every VU. Ids are strings there:
-// the snowflake ids exceed 2^53, which a JavaScript number cannot hold exactly.
+// The seed manifest (`seed` writes it), shared read-only by every VU. Ids are strings there
+// (a format older than the 53-bit ids, which a JavaScript number now holds exactly).
 import { SharedArray } from 'k6/data';
 
 // Relative paths are read from this directory (loadtest/k6/lib), so the default is the

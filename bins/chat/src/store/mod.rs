@@ -11,12 +11,33 @@ pub use mysql::MysqlStore;
 pub use scylla::ScyllaStore;
 
 #[derive(Debug, thiserror::Error)]
-#[error("chat store: {0}")]
-pub struct StoreError(pub String);
+#[error("chat store: {message}")]
+pub struct StoreError {
+    message: String,
+    /// The store was unreachable (a 503 the client may retry), not wrong.
+    outage: bool,
+}
 
 impl StoreError {
     pub fn from(err: impl std::fmt::Display) -> Self {
-        Self(err.to_string())
+        Self {
+            message: err.to_string(),
+            outage: false,
+        }
+    }
+
+    /// A MySQL failure, remembering whether MySQL was down.
+    pub fn mysql(err: sqlx::Error) -> Self {
+        Self {
+            outage: mesh::outage::Outage::is_outage(&err),
+            message: err.to_string(),
+        }
+    }
+}
+
+impl mesh::outage::Outage for StoreError {
+    fn is_outage(&self) -> bool {
+        self.outage
     }
 }
 

@@ -29,7 +29,7 @@ impl ChatStore for MysqlStore {
     fn append<'a>(&'a self, m: &'a MessageInfo) -> BoxFuture<'a, StoreResult<()>> {
         Box::pin(async move {
             let (lo, hi) = conversation(m.from_id, m.to_id);
-            let mut tx = self.db.begin().await.map_err(StoreError::from)?;
+            let mut tx = self.db.begin().await.map_err(StoreError::mysql)?;
             sqlx::query(
                 "INSERT INTO messages (user_lo, user_hi, created_ms, id, from_id, to_id, content) \
                  VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -43,7 +43,7 @@ impl ChatStore for MysqlStore {
             .bind(&m.content)
             .execute(&mut *tx)
             .await
-            .map_err(StoreError::from)?;
+            .map_err(StoreError::mysql)?;
             let upsert = format!(
                 "INSERT INTO conversations (user_lo, user_hi, last_id, last_ms, from_id, to_id, content) \
                  VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE \
@@ -63,8 +63,8 @@ impl ChatStore for MysqlStore {
                 .bind(&m.content)
                 .execute(&mut *tx)
                 .await
-                .map_err(StoreError::from)?;
-            tx.commit().await.map_err(StoreError::from)
+                .map_err(StoreError::mysql)?;
+            tx.commit().await.map_err(StoreError::mysql)
         })
     }
 
@@ -88,11 +88,11 @@ impl ChatStore for MysqlStore {
             .bind(limit)
             .fetch_all(&self.db)
             .await
-            .map_err(StoreError::from)?;
+            .map_err(StoreError::mysql)?;
             rows.iter()
                 .map(|row| message(row, ""))
                 .collect::<Result<_, _>>()
-                .map_err(StoreError::from)
+                .map_err(StoreError::mysql)
         })
     }
 
@@ -119,14 +119,14 @@ impl ChatStore for MysqlStore {
                 .build()
                 .fetch_all(&self.db)
                 .await
-                .map_err(StoreError::from)?;
+                .map_err(StoreError::mysql)?;
             let mut found = std::collections::HashMap::new();
             for row in &rows {
                 let key: (i64, i64) = (
-                    row.try_get("user_lo").map_err(StoreError::from)?,
-                    row.try_get("user_hi").map_err(StoreError::from)?,
+                    row.try_get("user_lo").map_err(StoreError::mysql)?,
+                    row.try_get("user_hi").map_err(StoreError::mysql)?,
                 );
-                found.insert(key, message(row, "last_").map_err(StoreError::from)?);
+                found.insert(key, message(row, "last_").map_err(StoreError::mysql)?);
             }
             Ok(peers
                 .iter()

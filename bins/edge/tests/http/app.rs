@@ -1,6 +1,9 @@
 //! A running edge and the workers behind it for one test, and helpers to read the JSON answers.
 
-use std::sync::Arc;
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use objects::ObjectStore;
 use reqwest::{Response, StatusCode};
@@ -211,6 +214,24 @@ impl App {
             .send()
             .await
             .unwrap()
+    }
+
+    /// GETs `path_and_query` until it answers 200 (after an outage, while clients reconnect),
+    /// failing after `within`; returns the body.
+    pub async fn get_until_ok(&self, path_and_query: &str, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let response = self.get(path_and_query).await;
+            if response.status() == StatusCode::OK {
+                return ok_json(response).await;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not recovered: {}",
+                response.status()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }
 

@@ -15,8 +15,15 @@ const CAP: usize = 1_000;
 
 /// An app whose calls may wait for a 100,000-row rebuild in a debug build (seconds: mostly
 /// decoding the rows); what is tested is that it is whole and right, not how fast it is.
+/// Other requests may wait as long for one of the test's few pooled MySQL connections, and a
+/// Redis reply for the busy test process to read it.
 async fn patient_app(redis: RedisMode) -> App {
-    App::start_with_on(redis, |s| s.nats.request_timeout_ms = 60_000).await
+    App::start_with_on(redis, |s| {
+        s.nats.request_timeout_ms = 60_000;
+        s.mysql.acquire_timeout_ms = 60_000;
+        s.redis.command_timeout_ms = 60_000;
+    })
+    .await
 }
 
 on_both_redis_modes!(a_celebrity_with_a_hundred_thousand_followers_is_rebuilt_whole);

@@ -23,8 +23,19 @@ use crate::error::VideoError;
 /// applies to the program alone and a kill on time-out reaches it (same process).
 const CONFINE: &str = r#"ulimit -v "$1" && shift && exec "$@""#;
 
-/// Quiet, and the input read from a local file only: no network, pipes or other protocols.
-const LOCAL_INPUT: [&str; 5] = ["-loglevel", "error", "-protocol_whitelist", "file", "-i"];
+/// Quiet, and the input read from a local file only: no network, pipes or other protocols;
+/// and only as a video container. Playlists (hls, concat, …) are not among them: they name
+/// other files, and an upload must not make ffmpeg read the worker's own files (a playlist of
+/// `/some/local/file.mp4` would otherwise turn that file's first frame into a public cover).
+const LOCAL_INPUT: [&str; 7] = [
+    "-loglevel",
+    "error",
+    "-protocol_whitelist",
+    "file",
+    "-format_whitelist",
+    "mov,matroska,avi,mpegts,flv",
+    "-i",
+];
 
 const FIRST_FRAME_AS_JPEG: [&str; 9] = [
     "-frames:v",

@@ -87,7 +87,7 @@ async fn every_load_script_runs_clean_against_a_seeded_all_in_one() {
             env.settings.media.nats_bucket.as_str(),
         ),
     ];
-    extra.extend(support::UNLIMITED);
+    extra.push(support::load_test_config());
     let (_child, base) = support::start(&env, dir.path(), &http, &extra).await;
 
     let runs = SCRIPTS.map(|script| run_k6(&k6, script, &base, &manifest_path));

@@ -1,6 +1,7 @@
 //! The cover extraction on inputs that get past the edge's signature check or never went
 //! through the edge (any mesh client may call `video.v1.publish`), with the real ffmpeg and a
-//! real nats-server's object store: ffmpeg reads the upload as a video container only.
+//! real nats-server's object store: ffmpeg reads the upload as a video container only, and
+//! runs under its memory limit.
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -44,4 +45,22 @@ async fn a_playlist_naming_a_file_of_the_worker_host_is_unreadable_not_a_cover()
     let store = store_holding(&nats, "videos/real", std::fs::read(&private).unwrap()).await;
     let jpeg = ffmpeg.first_frame(&store, "videos/real").await.unwrap();
     assert!(jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
+}
+
+#[tokio::test]
+async fn ffmpeg_runs_under_the_memory_limit() {
+    // Too little address space for ffmpeg even to load: the run fails instead of decoding,
+    // which shows the limit reaches the child (the default leaves room and makes a cover).
+    let nats = NatsServer::start().await.unwrap();
+    let store = store_holding(&nats, "videos/v", media::mp4(65).unwrap()).await;
+    let starved = VideoSettings {
+        ffmpeg_max_memory_mb: 16,
+        ..VideoSettings::default()
+    };
+    let refused = Ffmpeg::new(&MediaSettings::default(), &starved)
+        .first_frame(&store, "videos/v")
+        .await;
+    assert!(matches!(refused, Err(VideoError::Ffmpeg(_))), "{refused:?}");
+    let roomy = Ffmpeg::new(&MediaSettings::default(), &VideoSettings::default());
+    assert!(roomy.first_frame(&store, "videos/v").await.is_ok());
 }

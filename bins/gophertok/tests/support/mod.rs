@@ -46,28 +46,16 @@ fn spawn(env: &TestEnv, port: u16, cwd: &std::path::Path, extra: &[(&str, &str)]
         .unwrap()
 }
 
-/// Limits far above what the load scripts offer from one address (for `extra`): the scripts
-/// measure the service, not the abuse limits.
+/// The settings file load runs use (`loadtest/server.toml`: limits far above what the load
+/// scripts offer from one address), as an `extra` variable: the smoke test runs the scripts
+/// against the very configuration the load-test README tells operators to use.
 #[allow(dead_code)]
-pub const UNLIMITED: [(&str, &str); 8] = [
-    ("GOPHERTOK__EDGE__LIMITS__PER_IP__PER_SECOND", "1000000"),
-    ("GOPHERTOK__EDGE__LIMITS__PER_IP__BURST", "1000000"),
-    ("GOPHERTOK__EDGE__LIMITS__PER_USER__PER_SECOND", "1000000"),
-    ("GOPHERTOK__EDGE__LIMITS__PER_USER__BURST", "1000000"),
+pub fn load_test_config() -> (&'static str, &'static str) {
     (
-        "GOPHERTOK__EDGE__LIMITS__WRITES_PER_USER__PER_SECOND",
-        "1000000",
-    ),
-    ("GOPHERTOK__EDGE__LIMITS__WRITES_PER_USER__BURST", "1000000"),
-    (
-        "GOPHERTOK__EDGE__LIMITS__LOGINS_PER_USERNAME__PER_SECOND",
-        "1000000",
-    ),
-    (
-        "GOPHERTOK__EDGE__LIMITS__LOGINS_PER_USERNAME__BURST",
-        "1000000",
-    ),
-];
+        settings::CONFIG_FILE_ENV,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../loadtest/server.toml"),
+    )
+}
 
 /// Starts the all-in-one on a free port and waits until it answers `/healthz`. The port is
 /// chosen here and freed before the child binds it, so another process may take it in

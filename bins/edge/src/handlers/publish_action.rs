@@ -45,6 +45,7 @@ pub struct Published {
     responses(
         (status = 200, description = "the video is published", body = Reply<Published>),
         (status = 401, description = "no valid token", body = ErrorBody),
+        (status = 507, description = "the media store is full", body = ErrorBody),
     ),
     security((), ("bearer" = [])),
 )]

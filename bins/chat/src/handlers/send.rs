@@ -38,14 +38,15 @@ pub async fn handle(state: Arc<State>, request: SendMessage) -> Result<MessageIn
     if found.users.is_empty() {
         return Err(ChatError::NoSuchUser);
     }
-    let message = MessageInfo {
+    let mut message = MessageInfo {
         id: state.ids.next_id().await?,
         from_id: request.from_id,
         to_id: request.to_id,
         content: state.filter.mask(content),
         create_time: now_ms(),
     };
-    state.store.append(&message).await?;
+    // The store may move the time past the conversation's latest (see `ChatStore::append`).
+    message.create_time = state.store.append(&message).await?;
     // The message is stored: failing the send now would make the app send it again. A
     // failed raise hides it from polls for at most `chat.newest_ttl_secs`.
     if let Err(err) = state

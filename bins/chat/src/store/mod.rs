@@ -44,8 +44,12 @@ impl mesh::outage::Outage for StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 pub trait ChatStore: Send + Sync {
-    /// Stores `message` in its conversation and as the conversation's latest message.
-    fn append<'a>(&'a self, message: &'a MessageInfo) -> BoxFuture<'a, StoreResult<()>>;
+    /// Stores `message` in its conversation and as the conversation's latest message, and
+    /// returns the time it was stored under: `max(message.create_time, latest + 1)`, taken
+    /// under the conversation's lock. So times in a conversation rise in commit order, even
+    /// across instances with skewed clocks, and a poll "strictly after the newest time seen"
+    /// can never miss a message committed after that poll.
+    fn append<'a>(&'a self, message: &'a MessageInfo) -> BoxFuture<'a, StoreResult<i64>>;
 
     /// The conversation of `a` and `b`, both directions, oldest first, created strictly after
     /// `after_ms`, at most `limit` messages — one range read, however long the history.

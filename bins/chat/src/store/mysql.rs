@@ -11,9 +11,15 @@ pub struct MysqlStore {
     pub db: MySqlPool,
 }
 
-// last_id before last_ms: MySQL evaluates assignments left to right, and the condition reads
-// both (see sql/mysql/7_messages.sql); only a newer message replaces the latest.
-const NEWER: &str = "(VALUES(last_ms), VALUES(last_id)) > (last_ms, last_id)";
+// Creates the conversation or locks its row (held to commit, so senders to one conversation
+// take turns) and moves its latest to this message, at a time after the previous latest.
+// MySQL evaluates assignments left to right: last_ms is raised first, so later reads of it
+// are the new time.
+const LOCK_AND_RAISE: &str = "INSERT INTO conversations \
+     (user_lo, user_hi, last_id, last_ms, from_id, to_id, content) VALUES (?, ?, ?, ?, ?, ?, ?) \
+     ON DUPLICATE KEY UPDATE last_ms = GREATEST(VALUES(last_ms), last_ms + 1), \
+     last_id = VALUES(last_id), from_id = VALUES(from_id), to_id = VALUES(to_id), \
+     content = VALUES(content)";
 
 fn message(row: &MySqlRow, prefix: &str) -> Result<MessageInfo, sqlx::Error> {
     Ok(MessageInfo {
@@ -26,34 +32,11 @@ fn message(row: &MySqlRow, prefix: &str) -> Result<MessageInfo, sqlx::Error> {
 }
 
 impl ChatStore for MysqlStore {
-    fn append<'a>(&'a self, m: &'a MessageInfo) -> BoxFuture<'a, StoreResult<()>> {
+    fn append<'a>(&'a self, m: &'a MessageInfo) -> BoxFuture<'a, StoreResult<i64>> {
         Box::pin(async move {
             let (lo, hi) = conversation(m.from_id, m.to_id);
             let mut tx = self.db.begin().await.map_err(StoreError::mysql)?;
-            sqlx::query(
-                "INSERT INTO messages (user_lo, user_hi, created_ms, id, from_id, to_id, content) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(lo)
-            .bind(hi)
-            .bind(m.create_time)
-            .bind(m.id)
-            .bind(m.from_id)
-            .bind(m.to_id)
-            .bind(&m.content)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::mysql)?;
-            let upsert = format!(
-                "INSERT INTO conversations (user_lo, user_hi, last_id, last_ms, from_id, to_id, content) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE \
-                 content = IF({NEWER}, VALUES(content), content), \
-                 from_id = IF({NEWER}, VALUES(from_id), from_id), \
-                 to_id = IF({NEWER}, VALUES(to_id), to_id), \
-                 last_id = IF({NEWER}, VALUES(last_id), last_id), \
-                 last_ms = IF(VALUES(last_ms) > last_ms, VALUES(last_ms), last_ms)"
-            );
-            sqlx::query(&upsert)
+            sqlx::query(LOCK_AND_RAISE)
                 .bind(lo)
                 .bind(hi)
                 .bind(m.id)
@@ -64,7 +47,31 @@ impl ChatStore for MysqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::mysql)?;
-            tx.commit().await.map_err(StoreError::mysql)
+            // Our own locked row: the time just assigned.
+            let created_ms: i64 = sqlx::query_scalar(
+                "SELECT last_ms FROM conversations WHERE user_lo = ? AND user_hi = ?",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::mysql)?;
+            sqlx::query(
+                "INSERT INTO messages (user_lo, user_hi, created_ms, id, from_id, to_id, content) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(lo)
+            .bind(hi)
+            .bind(created_ms)
+            .bind(m.id)
+            .bind(m.from_id)
+            .bind(m.to_id)
+            .bind(&m.content)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::mysql)?;
+            tx.commit().await.map_err(StoreError::mysql)?;
+            Ok(created_ms)
         })
     }
 

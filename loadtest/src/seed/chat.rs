@@ -32,22 +32,31 @@ pub async fn seed(
         };
         let (from_id, to_id) = if rng.gen_bool(0.5) { (a, b) } else { (b, a) };
         let create_time = rng.gen_range(start_ms..now_ms);
-        newest[pair] = newest[pair].max(create_time);
-        all.push(MessageInfo {
-            id: ids.next_id().await?,
-            from_id,
-            to_id,
-            content: format!("load test message {n}"),
-            create_time,
-        });
+        all.push((
+            pair,
+            MessageInfo {
+                id: ids.next_id().await?,
+                from_id,
+                to_id,
+                content: format!("load test message {n}"),
+                create_time,
+            },
+        ));
     }
-    futures::stream::iter(all)
-        .map(|message| {
+    // Oldest first: the store moves a time that is not after its conversation's latest (see
+    // `ChatStore::append`), which then stays a shift of a few ms from concurrent writes.
+    all.sort_by_key(|(_, message)| message.create_time);
+    let stored: Vec<(usize, i64)> = futures::stream::iter(all)
+        .map(|(pair, message)| {
             let store = Arc::clone(&store);
-            async move { store.append(&message).await }
+            async move { Ok::<_, anyhow::Error>((pair, store.append(&message).await?)) }
         })
         .buffer_unordered(IN_FLIGHT)
-        .try_collect::<()>()
+        .try_collect()
         .await?;
+    // The times the store assigned, not the ones asked for.
+    for (pair, time) in stored {
+        newest[pair] = newest[pair].max(time);
+    }
     Ok(newest)
 }

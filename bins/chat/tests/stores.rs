@@ -18,31 +18,25 @@ fn message(id: i64, from_id: i64, to_id: i64, create_time: i64) -> MessageInfo {
     }
 }
 
+/// The ids of the first 100 messages between `a` and `b` after `after_ms`.
+async fn ids_after(store: &dyn ChatStore, a: i64, b: i64, after_ms: i64) -> Vec<i64> {
+    let page = store.after(a, b, after_ms, 100).await.unwrap();
+    page.iter().map(|m| m.id).collect()
+}
+
 async fn suite(store: &dyn ChatStore) {
     // Both directions, interleaved with another conversation.
     store.append(&message(1, 10, 20, 1_000)).await.unwrap();
     store.append(&message(2, 20, 10, 1_001)).await.unwrap();
     store.append(&message(3, 10, 30, 1_002)).await.unwrap();
     store.append(&message(4, 10, 20, 1_003)).await.unwrap();
-    let all: Vec<i64> = store
-        .after(20, 10, 0, 100)
-        .await
-        .unwrap()
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let all = ids_after(store, 20, 10, 0).await;
     assert_eq!(
         all,
         [1, 2, 4],
         "both directions, oldest first, only this conversation"
     );
-    let newer: Vec<i64> = store
-        .after(10, 20, 1_001, 100)
-        .await
-        .unwrap()
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let newer = ids_after(store, 10, 20, 1_001).await;
     assert_eq!(newer, [4], "strictly newer than the time given");
     assert!(
         store.after(10, 20, 1_003, 100).await.unwrap().is_empty(),
@@ -57,13 +51,7 @@ async fn suite(store: &dyn ChatStore) {
     // still finds it, and it is the latest.
     let late = store.append(&message(5, 20, 10, 999)).await.unwrap();
     assert_eq!(late, 1_004, "after the conversation's latest (1003)");
-    let after_latest: Vec<i64> = store
-        .after(10, 20, 1_003, 100)
-        .await
-        .unwrap()
-        .iter()
-        .map(|m| m.id)
-        .collect();
+    let after_latest = ids_after(store, 10, 20, 1_003).await;
     assert_eq!(
         after_latest,
         [5],

@@ -3,7 +3,11 @@
 
 use contract::chat::MessageInfo;
 use futures::future::BoxFuture;
-use sqlx::{MySqlPool, QueryBuilder, Row, mysql::MySqlRow};
+use sqlx::{
+    MySql, MySqlPool, QueryBuilder, Row,
+    mysql::{MySqlArguments, MySqlRow},
+    query::Query,
+};
 
 use super::{ChatStore, StoreError, StoreResult, conversation};
 
@@ -16,10 +20,27 @@ pub struct MysqlStore {
 // MySQL evaluates assignments left to right: last_ms is raised first, so later reads of it
 // are the new time.
 const LOCK_AND_RAISE: &str = "INSERT INTO conversations \
-     (user_lo, user_hi, last_id, last_ms, from_id, to_id, content) VALUES (?, ?, ?, ?, ?, ?, ?) \
+     (user_lo, user_hi, last_ms, last_id, from_id, to_id, content) VALUES (?, ?, ?, ?, ?, ?, ?) \
      ON DUPLICATE KEY UPDATE last_ms = GREATEST(VALUES(last_ms), last_ms + 1), \
      last_id = VALUES(last_id), from_id = VALUES(from_id), to_id = VALUES(to_id), \
      content = VALUES(content)";
+
+/// One statement taking a message's columns in the order both tables list them.
+fn with_row<'q>(
+    sql: &'q str,
+    (lo, hi): (i64, i64),
+    ms: i64,
+    m: &'q MessageInfo,
+) -> Query<'q, MySql, MySqlArguments> {
+    sqlx::query(sql)
+        .bind(lo)
+        .bind(hi)
+        .bind(ms)
+        .bind(m.id)
+        .bind(m.from_id)
+        .bind(m.to_id)
+        .bind(&m.content)
+}
 
 fn message(row: &MySqlRow, prefix: &str) -> Result<MessageInfo, sqlx::Error> {
     Ok(MessageInfo {
@@ -36,14 +57,7 @@ impl ChatStore for MysqlStore {
         Box::pin(async move {
             let (lo, hi) = conversation(m.from_id, m.to_id);
             let mut tx = self.db.begin().await.map_err(StoreError::mysql)?;
-            sqlx::query(LOCK_AND_RAISE)
-                .bind(lo)
-                .bind(hi)
-                .bind(m.id)
-                .bind(m.create_time)
-                .bind(m.from_id)
-                .bind(m.to_id)
-                .bind(&m.content)
+            with_row(LOCK_AND_RAISE, (lo, hi), m.create_time, m)
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::mysql)?;
@@ -56,17 +70,13 @@ impl ChatStore for MysqlStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(StoreError::mysql)?;
-            sqlx::query(
+            with_row(
                 "INSERT INTO messages (user_lo, user_hi, created_ms, id, from_id, to_id, content) \
                  VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (lo, hi),
+                created_ms,
+                m,
             )
-            .bind(lo)
-            .bind(hi)
-            .bind(created_ms)
-            .bind(m.id)
-            .bind(m.from_id)
-            .bind(m.to_id)
-            .bind(&m.content)
             .execute(&mut *tx)
             .await
             .map_err(StoreError::mysql)?;

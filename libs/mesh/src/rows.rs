@@ -29,12 +29,12 @@ pub struct Upsert<'s> {
 /// Cuts `rows` into runs that each fit one statement: `len × columns ≤ MAX_PLACEHOLDERS`
 /// and estimated bytes (`size` is a row's variable-length data, e.g. its text) ≤ `budget`.
 /// A row bigger than the budget on its own still gets a statement of its own.
-pub fn chunks<'r, T>(
-    rows: &'r [T],
+pub fn chunks<T>(
+    rows: &[T],
     columns: usize,
     budget: usize,
     size: impl Fn(&T) -> usize,
-) -> Vec<&'r [T]> {
+) -> Vec<&[T]> {
     let max_rows = (MAX_PLACEHOLDERS / columns.max(1)).max(1);
     let mut out = Vec::new();
     let (mut start, mut bytes) = (0, 0);

@@ -35,21 +35,15 @@ impl ApplyBatch for Persist {
     ) -> BoxFuture<'a, Result<(), ApplyError>> {
         Box::pin(async move {
             UPSERT
-                .apply(
-                    &self.db,
-                    batch,
-                    // No variable-length column: the placeholders alone bound a statement.
-                    |_| 0,
-                    |mut row, item| {
-                        let e = &item.event;
-                        row.push_bind(e.user_id)
-                            .push_bind(e.video_id)
-                            .push_bind(e.author_id)
-                            .push_bind(e.liked)
-                            .push_bind(item.seq as i64)
-                            .push_bind(e.at_ms);
-                    },
-                )
+                .apply_fixed(&self.db, batch, |mut row, item| {
+                    let e = &item.event;
+                    row.push_bind(e.user_id)
+                        .push_bind(e.video_id)
+                        .push_bind(e.author_id)
+                        .push_bind(e.liked)
+                        .push_bind(item.seq as i64)
+                        .push_bind(e.at_ms);
+                })
                 .await
         })
     }

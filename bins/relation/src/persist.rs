@@ -33,20 +33,14 @@ impl ApplyBatch for Persist {
     ) -> BoxFuture<'a, Result<(), ApplyError>> {
         Box::pin(async move {
             UPSERT
-                .apply(
-                    &self.db,
-                    batch,
-                    // No variable-length column: the placeholders alone bound a statement.
-                    |_| 0,
-                    |mut row, item| {
-                        let e = &item.event;
-                        row.push_bind(e.follower_id)
-                            .push_bind(e.followee_id)
-                            .push_bind(e.following)
-                            .push_bind(item.seq as i64)
-                            .push_bind(e.at_ms);
-                    },
-                )
+                .apply_fixed(&self.db, batch, |mut row, item| {
+                    let e = &item.event;
+                    row.push_bind(e.follower_id)
+                        .push_bind(e.followee_id)
+                        .push_bind(e.following)
+                        .push_bind(item.seq as i64)
+                        .push_bind(e.at_ms);
+                })
                 .await
         })
     }

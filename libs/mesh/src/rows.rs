@@ -76,4 +76,19 @@ impl Upsert<'_> {
         }
         Ok(tx.commit().await?)
     }
+
+    /// [`Upsert::apply`] for rows of numbers only: no variable-length column, so the
+    /// placeholders alone bound a statement.
+    pub async fn apply_fixed<'a, T, F>(
+        &self,
+        db: &MySqlPool,
+        rows: &'a [T],
+        push: F,
+    ) -> Result<(), ApplyError>
+    where
+        T: Sync,
+        F: FnMut(Separated<'_, 'a, MySql, &'static str>, &'a T),
+    {
+        self.apply(db, rows, |_| 0, push).await
+    }
 }

@@ -1,11 +1,13 @@
-//! The COMMENTS stream → MySQL: one multi-row upsert per batch, in one transaction. A row
-//! only moves forward (a newer stream sequence), so replays and out-of-order redelivery
-//! leave the table as the latest events say; deletes are tombstones.
+//! The COMMENTS stream → MySQL: multi-row upserts, as many as the batch needs to fit MySQL's
+//! statement limits (`mesh::rows`), in one transaction. A row only moves forward (a newer
+//! stream sequence), so replays and out-of-order redelivery leave the table as the latest
+//! events say; deletes are tombstones.
 
 use contract::comment::CommentEvent;
 use futures::future::BoxFuture;
 use mesh::batch::{ApplyBatch, ApplyError, Sequenced};
-use sqlx::{MySqlPool, QueryBuilder};
+use mesh::rows::Upsert;
+use sqlx::MySqlPool;
 
 pub struct Persist {
     pub db: MySqlPool,
@@ -19,6 +21,12 @@ const UPSERT_TAIL: &str = " ON DUPLICATE KEY UPDATE \
      deleted = IF(VALUES(seq) > seq, VALUES(deleted), deleted), \
      seq = GREATEST(seq, VALUES(seq))";
 
+const UPSERT: Upsert = Upsert {
+    head: "INSERT INTO comments (id, video_id, user_id, content, created_ms, deleted, seq) ",
+    tail: UPSERT_TAIL,
+    columns: 7,
+};
+
 impl ApplyBatch for Persist {
     type Event = CommentEvent;
 
@@ -27,27 +35,23 @@ impl ApplyBatch for Persist {
         batch: &'a [Sequenced<CommentEvent>],
     ) -> BoxFuture<'a, Result<(), ApplyError>> {
         Box::pin(async move {
-            let mut tx = self.db.begin().await.map_err(ApplyError::from)?;
-            let mut query = QueryBuilder::new(
-                "INSERT INTO comments (id, video_id, user_id, content, created_ms, deleted, seq) ",
-            );
-            query.push_values(batch, |mut row, item| {
-                let e = &item.event;
-                row.push_bind(e.comment_id)
-                    .push_bind(e.video_id)
-                    .push_bind(e.user_id)
-                    .push_bind(&e.content)
-                    .push_bind(e.created_ms)
-                    .push_bind(e.deleted)
-                    .push_bind(item.seq as i64);
-            });
-            query.push(UPSERT_TAIL);
-            query
-                .build()
-                .execute(&mut *tx)
+            UPSERT
+                .apply(
+                    &self.db,
+                    batch,
+                    |item| item.event.content.len(),
+                    |mut row, item| {
+                        let e = &item.event;
+                        row.push_bind(e.comment_id)
+                            .push_bind(e.video_id)
+                            .push_bind(e.user_id)
+                            .push_bind(&e.content)
+                            .push_bind(e.created_ms)
+                            .push_bind(e.deleted)
+                            .push_bind(item.seq as i64);
+                    },
+                )
                 .await
-                .map_err(ApplyError::from)?;
-            tx.commit().await.map_err(ApplyError::from)
         })
     }
 }

@@ -1,10 +1,12 @@
-//! The RELATIONS stream → MySQL: one multi-row upsert per batch, in one transaction; rows
-//! only move forward by stream sequence (the rule of `Versioned::advance`).
+//! The RELATIONS stream → MySQL: multi-row upserts, as many as the batch needs to fit MySQL's
+//! statement limits (`mesh::rows`), in one transaction; rows only move forward by stream
+//! sequence (the rule of `Versioned::advance`).
 
 use contract::relation::FollowEvent;
 use futures::future::BoxFuture;
 use mesh::batch::{ApplyBatch, ApplyError, Sequenced};
-use sqlx::{MySqlPool, QueryBuilder};
+use mesh::rows::Upsert;
+use sqlx::MySqlPool;
 
 pub struct Persist {
     pub db: MySqlPool,
@@ -16,6 +18,12 @@ const UPSERT_TAIL: &str = " ON DUPLICATE KEY UPDATE \
      following = IF(VALUES(seq) > seq, VALUES(following), following), \
      seq = GREATEST(seq, VALUES(seq))";
 
+const UPSERT: Upsert = Upsert {
+    head: "INSERT INTO follows (follower_id, followee_id, following, seq, at_ms) ",
+    tail: UPSERT_TAIL,
+    columns: 5,
+};
+
 impl ApplyBatch for Persist {
     type Event = FollowEvent;
 
@@ -24,25 +32,16 @@ impl ApplyBatch for Persist {
         batch: &'a [Sequenced<FollowEvent>],
     ) -> BoxFuture<'a, Result<(), ApplyError>> {
         Box::pin(async move {
-            let mut tx = self.db.begin().await.map_err(ApplyError::from)?;
-            let mut query = QueryBuilder::new(
-                "INSERT INTO follows (follower_id, followee_id, following, seq, at_ms) ",
-            );
-            query.push_values(batch, |mut row, item| {
-                let e = &item.event;
-                row.push_bind(e.follower_id)
-                    .push_bind(e.followee_id)
-                    .push_bind(e.following)
-                    .push_bind(item.seq as i64)
-                    .push_bind(e.at_ms);
-            });
-            query.push(UPSERT_TAIL);
-            query
-                .build()
-                .execute(&mut *tx)
+            UPSERT
+                .apply_fixed(&self.db, batch, |mut row, item| {
+                    let e = &item.event;
+                    row.push_bind(e.follower_id)
+                        .push_bind(e.followee_id)
+                        .push_bind(e.following)
+                        .push_bind(item.seq as i64)
+                        .push_bind(e.at_ms);
+                })
                 .await
-                .map_err(ApplyError::from)?;
-            tx.commit().await.map_err(ApplyError::from)
         })
     }
 }

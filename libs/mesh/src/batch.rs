@@ -54,14 +54,25 @@ pub enum ApplyError {
     Permanent(String),
 }
 
+/// MySQL errors that mean "this statement can never run" whatever the SQLSTATE says (theirs
+/// is the catch-all HY000 or a connection class): too many placeholders (1390), a packet
+/// over `max_allowed_packet` (1153). Retrying them would stop the consumer for good.
+const NEVER_FITS: [u16; 2] = [1390, 1153];
+
 /// MySQL errors that will repeat on every retry (bad data, a violated constraint: SQLSTATE
-/// classes 22 and 23) are permanent; the rest (connection lost, deadlock, timeout) may pass.
+/// classes 22 and 23; a statement that can never fit) are permanent; the rest (connection
+/// lost, deadlock, timeout) may pass.
 impl From<sqlx::Error> for ApplyError {
     fn from(err: sqlx::Error) -> Self {
         let permanent = match &err {
             sqlx::Error::Database(db) => {
                 let state = db.code().unwrap_or_default();
-                state.starts_with("22") || state.starts_with("23")
+                let number = db
+                    .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                    .map(|my| my.number());
+                state.starts_with("22")
+                    || state.starts_with("23")
+                    || number.is_some_and(|n| NEVER_FITS.contains(&n))
             }
             _ => false,
         };

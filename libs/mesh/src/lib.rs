@@ -13,6 +13,7 @@ mod limit;
 pub mod lookup;
 pub mod outage;
 mod router;
+pub mod rows;
 mod serve;
 mod shutdown;
 pub mod streams;

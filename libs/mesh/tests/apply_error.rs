@@ -1,5 +1,6 @@
 //! `ApplyError` from real MariaDB errors: bad data and violated constraints (SQLSTATE
-//! classes 22 and 23) are permanent, everything else (a broken query, a lost server) may pass.
+//! classes 22 and 23) and statements that can never fit are permanent, everything else (a
+//! broken query, a lost server) may pass.
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -41,6 +42,20 @@ async fn violated_constraints_and_bad_data_are_permanent() {
         let err = ApplyError::from(err);
         assert!(matches!(err, ApplyError::Permanent(_)), "{sql}: {err}");
     }
+}
+
+#[tokio::test]
+async fn a_statement_over_the_placeholder_limit_is_permanent() {
+    let db = TestDb::create().await.unwrap();
+    // 65,536 placeholders: MySQL refuses to prepare it (error 1390), on every retry.
+    let marks = vec!["?"; 65_536].join(", ");
+    let sql = format!("SELECT 1 FROM DUAL WHERE 1 IN ({marks})");
+    let mut query = sqlx::query(&sql);
+    for i in 0..65_536 {
+        query = query.bind(i);
+    }
+    let err = ApplyError::from(query.execute(&db.pool).await.unwrap_err());
+    assert!(matches!(err, ApplyError::Permanent(_)), "{err}");
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! from hot state in Redis, and the batch consumer that persists the stream to MySQL.
 
 pub mod error;
+mod dedupe;
 mod handlers;
 pub mod hot;
 pub mod persist;

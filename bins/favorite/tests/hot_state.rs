@@ -183,7 +183,9 @@ async fn a_tail_that_overflowed_refuses_rebuilds_with_a_503_until_mysql_catches_
             at_ms: video,
         };
         let subject = contract::favorite::event_subject(4, video, 3);
-        mesh::events::publish(&js, subject, &event).await.unwrap();
+        mesh::events::publish(&js, subject, &event, None)
+            .await
+            .unwrap();
     }
     // Eight unpersisted events, room for five: a rebuild now would miss some of them.
     let refused = app.caller.call(&ListFavorites { user_id: 3 }).await;

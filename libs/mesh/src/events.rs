@@ -1,32 +1,67 @@
 //! Publishing domain events to JetStream: JSON payload, the current trace context in the
 //! headers (so a consumer's batch span joins the request's trace), and the stream sequence
 //! returned once the stream has stored it — the moment a write counts as acknowledged.
+//! A caller that can name its write (a comment: who, where, what) passes a message id, so
+//! the stream stores a retried copy within its duplicate window once; `stored` reads back
+//! what the stream kept under that id.
 
 use async_nats::{HeaderMap, jetstream};
-use serde::Serialize;
+use serde::{Serialize, de::DeserializeOwned};
 
 #[derive(Debug, thiserror::Error)]
 #[error("publishing an event: {0}")]
 pub struct PublishError(pub String);
 
-/// Stores `event` under `subject`; returns its stream sequence.
+/// Where the stream keeps a published event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    pub sequence: u64,
+    /// The stream already held a message with this id (within its duplicate window): nothing
+    /// new was stored, and `sequence` is the original's.
+    pub duplicate: bool,
+}
+
+/// Stores `event` under `subject`. With `msg_id` the stream drops a copy published again
+/// within its duplicate window and answers the original's sequence; without one (writes that
+/// are idempotent by nature, such as setting a like) every publish is stored.
 pub async fn publish<E: Serialize>(
     js: &jetstream::Context,
     subject: String,
     event: &E,
-) -> Result<u64, PublishError> {
+    msg_id: Option<&str>,
+) -> Result<Stored, PublishError> {
     let payload = serde_json::to_vec(event).map_err(|e| PublishError(e.to_string()))?;
     let mut headers = HeaderMap::new();
     crate::trace::inject_current(&mut headers);
-    // A message id per event: JetStream drops a republished copy within the stream's
-    // duplicate window, so a replayed batch cannot even reach the consumer twice.
-    let id = format!("{:032x}", rand::random::<u128>());
-    headers.insert("Nats-Msg-Id", id.as_str());
+    if let Some(id) = msg_id {
+        headers.insert("Nats-Msg-Id", id);
+    }
     let ack = js
         .publish_with_headers(subject, headers, payload.into())
         .await
         .map_err(|e| PublishError(e.to_string()))?
         .await
         .map_err(|e| PublishError(e.to_string()))?;
-    Ok(ack.sequence)
+    Ok(Stored {
+        sequence: ack.sequence,
+        duplicate: ack.duplicate,
+    })
+}
+
+/// The event `stream` stores at `sequence`, decoded (a raw get by sequence: it works whether
+/// or not the stream allows direct gets).
+pub async fn stored<E: DeserializeOwned>(
+    js: &jetstream::Context,
+    stream: &str,
+    sequence: u64,
+) -> Result<E, PublishError> {
+    let stream = js
+        .get_stream_no_info(stream)
+        .await
+        .map_err(|e| PublishError(e.to_string()))?;
+    let message = stream
+        .get_raw_message(sequence)
+        .await
+        .map_err(|e| PublishError(e.to_string()))?;
+    serde_json::from_slice(&message.payload).map_err(|e| PublishError(e.to_string()))
 }

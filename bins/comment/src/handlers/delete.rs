@@ -5,23 +5,14 @@ use std::sync::Arc;
 
 use contract::comment::{CommentDeleted, CommentEvent, DeleteComment};
 
-use crate::{State, error::CommentError, hot::Loaded, rebuild, write};
+use crate::{State, error::CommentError, write};
 
 pub async fn handle(
     state: Arc<State>,
     request: DeleteComment,
 ) -> Result<CommentDeleted, CommentError> {
     write::check_video(&state, request.video_id).await?;
-    let comment = match state.hot.get(request.video_id, request.comment_id).await? {
-        Loaded::Yes(found) => found,
-        Loaded::NotLoaded => {
-            rebuild::video(&state, request.video_id).await?;
-            match state.hot.get(request.video_id, request.comment_id).await? {
-                Loaded::Yes(found) => found,
-                Loaded::NotLoaded => None,
-            }
-        }
-    };
+    let comment = write::live(&state, request.video_id, request.comment_id).await?;
     let comment = comment.ok_or(CommentError::NoSuchComment)?;
     if comment.user_id != request.user_id {
         return Err(CommentError::NotTheAuthor);

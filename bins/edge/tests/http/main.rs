@@ -60,6 +60,7 @@ mod recording;
 mod redelivery;
 mod relation_hot;
 mod reply_limits;
+mod retries;
 mod routes;
 mod same_millisecond;
 mod social;

@@ -24,7 +24,10 @@ pub async fn handle(state: Arc<State>, request: SetFavorite) -> Result<FavoriteS
         at_ms: now_ms(),
     };
     let subject = event_subject(event.author_id, event.video_id, event.user_id);
-    let seq = mesh::events::publish(&state.js, subject, &event).await?;
+    // No message id: liking twice is the same state as once, so a retried write needs no dedupe.
+    let seq = mesh::events::publish(&state.js, subject, &event, None)
+        .await?
+        .sequence;
     // Each group applies the event once, whatever happened to the others, so nothing needs
     // loading before the publish: a group found missing is rebuilt (with this event, which
     // the stream holds by now) and the event applied again, a no-op where it already is.

@@ -35,7 +35,10 @@ pub async fn handle(state: Arc<State>, request: SetFollow) -> Result<FollowSet, 
         at_ms: now_ms(),
     };
     let subject = event_subject(event.follower_id, event.followee_id);
-    let seq = mesh::events::publish(&state.js, subject, &event).await?;
+    // No message id: following twice is the same state as once, so a retried write needs no dedupe.
+    let seq = mesh::events::publish(&state.js, subject, &event, None)
+        .await?
+        .sequence;
     // Both sides in one round trip. A side that is not loaded is rebuilt with this event in
     // it (the rebuild waits for the tail to hold it): each side keeps its own pair
     // sequences, so it does not matter whether the other side had it already.

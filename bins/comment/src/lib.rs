@@ -1,8 +1,8 @@
 //! The comment worker: comments acknowledged once in the COMMENTS stream, lists and counts
 //! from hot state in Redis, and the batch consumer that persists the stream to MySQL.
 
-pub mod error;
 mod dedupe;
+pub mod error;
 mod handlers;
 pub mod hot;
 pub mod persist;

@@ -37,7 +37,10 @@ async fn a_comment_posted_twice_at_once_or_in_a_row_is_one_comment() {
         post(&app, &token, video, "double tap")
     );
     let (a, b) = (ok_json(a).await, ok_json(b).await);
-    assert_eq!(a["comment"], b["comment"], "both answers are the one comment");
+    assert_eq!(
+        a["comment"], b["comment"],
+        "both answers are the one comment"
+    );
     // In a row, with the first one's surrounding spaces: the same trimmed text.
     let again = ok_json(post(&app, &token, video, "  double tap ").await).await;
     assert_eq!(again["comment"], a["comment"]);
@@ -53,7 +56,10 @@ async fn a_comment_posted_twice_at_once_or_in_a_row_is_one_comment() {
 
     COMMENTS.everything_persisted(&app).await;
     let stored = rows(&app, video).await;
-    let expected = [("double tap".to_owned(), false), ("another thought".to_owned(), false)];
+    let expected = [
+        ("double tap".to_owned(), false),
+        ("another thought".to_owned(), false),
+    ];
     assert_eq!(stored, expected);
 }
 

@@ -11,6 +11,7 @@ pub mod error;
 mod handlers;
 pub mod health;
 mod limits;
+mod list_cursor;
 mod media;
 mod observe;
 pub mod params;

@@ -10,25 +10,73 @@
 //! only if newer than that pair's last event there, so the sides are exact on their own and
 //! no record of applied events is needed. Counts are set sizes, so they cannot drift.
 
-use contract::relation::FollowEvent;
+use contract::relation::{FollowEvent, ListCursor};
 use fred::prelude::Client;
 use hotstate::{Call, Group, Script, pairs, script::RedisResult};
 use mesh::batch::Versioned;
 
-/// KEYS: one set, or a user's out and in sets. {'missing'} or {'ok', the newest 1000
-/// members of the first, newest first, and with a second key only those also in it}.
-static LIST: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
+/// One page of a side, newest first. KEYS: one set, or a user's out and in sets (friends:
+/// the out-set's members also in the in-set). ARGV: the cursor's score and member ('' and ''
+/// for the newest), how many entries to find, most members to walk. {'missing'} or {'ok',
+/// 'end' | 'more', last walked score, last walked member, then member, score pairs}: 'more'
+/// means the walk stopped (page full or walk limit) where the set goes on, and the last
+/// walked entry is where a next call resumes.
+static PAGE: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
     Script::new(
         r"
 for _, key in ipairs(KEYS) do if redis.call('exists', key) == 0 then return {'missing'} end end
-local ids = redis.call('zrevrangebyscore', KEYS[1], '+inf', '(0', 'LIMIT', 0, 1000)
-local out = {'ok'}
-for _, id in ipairs(ids) do
-  if not KEYS[2] or redis.call('zscore', KEYS[2], id) then out[#out + 1] = id end
+local set, s, m = KEYS[1], ARGV[1], ARGV[2]
+local want, budget = tonumber(ARGV[3]), tonumber(ARGV[4])
+-- The rank after the cursor: exact if its member is still there at its score; otherwise
+-- everything newer, plus its millisecond's members it precedes (reverse member order).
+local rank = 0
+if s ~= '' then
+  local at = redis.call('zscore', set, m)
+  if at and tonumber(at) == tonumber(s) then
+    rank = redis.call('zrevrank', set, m) + 1
+  else
+    rank = redis.call('zcount', set, '(' .. s, '+inf')
+    for _, tie in ipairs(redis.call('zrangebyscore', set, s, s)) do
+      if tie >= m then rank = rank + 1 end
+    end
+  end
 end
+local out, found, walked = {'ok', 'end', s, m}, 0, 0
+while found < want and walked < budget do
+  local chunk = redis.call('zrevrange', set, rank, rank + math.min(1000, budget - walked) - 1, 'WITHSCORES')
+  if #chunk == 0 then return out end
+  for i = 1, #chunk, 2 do
+    local id, at = chunk[i], chunk[i + 1]
+    -- The marker sits at score 0, after every member.
+    if tonumber(at) <= 0 then out[2] = 'end' return out end
+    walked, rank = walked + 1, rank + 1
+    out[3], out[4] = at, id
+    if not KEYS[2] or redis.call('zscore', KEYS[2], id) then
+      out[#out + 1] = id
+      out[#out + 1] = at
+      found = found + 1
+      if found == want then break end
+    end
+  end
+end
+out[2] = 'more'
 return out",
     )
 });
+
+/// A call of [`Hot::page`]: where to start, how many to find, most members to walk.
+pub struct PageCall {
+    pub after: Option<ListCursor>,
+    pub want: usize,
+    pub walk_max: usize,
+}
+
+/// What one [`Hot::page`] call found: members with their follow times, newest first, and
+/// where the walk stopped if the side goes on past it.
+pub struct Page {
+    pub found: Vec<(i64, i64)>,
+    pub resume: Option<ListCursor>,
+}
 
 /// One of a user's two sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -132,15 +180,32 @@ impl Hot {
         })
     }
 
-    /// Members of `keys[0]` (and of `keys[1]` if given), newest first; `None` if not loaded.
-    pub async fn list(&self, keys: Vec<String>) -> RedisResult<Option<Vec<i64>>> {
-        let values: Vec<String> = LIST.run(&self.redis, keys, Vec::new()).await?;
-        if values.first().map(String::as_str) != Some("ok") {
+    /// Members of `keys[0]` (and of `keys[1]` if given) after `call.after`, newest first;
+    /// `None` if not loaded.
+    pub async fn page(&self, keys: Vec<String>, call: &PageCall) -> RedisResult<Option<Page>> {
+        let (score, member) = match call.after {
+            Some(cursor) => (cursor.at_ms.to_string(), cursor.user_id.to_string()),
+            None => (String::new(), String::new()),
+        };
+        let args = vec![
+            score,
+            member,
+            call.want.to_string(),
+            call.walk_max.max(1).to_string(),
+        ];
+        let values: Vec<String> = PAGE.run(&self.redis, keys, args).await?;
+        if values.first().map(String::as_str) != Some("ok") || values.len() < 4 {
             return Ok(None);
         }
-        Ok(Some(
-            values[1..].iter().filter_map(|v| v.parse().ok()).collect(),
-        ))
+        let resume = match values[1].as_str() {
+            "more" => cursor(&values[3], &values[2]),
+            _ => None,
+        };
+        let found = values[4..]
+            .chunks_exact(2)
+            .filter_map(|pair| Some((pair[0].parse().ok()?, score_ms(&pair[1])?)))
+            .collect();
+        Ok(Some(Page { found, resume }))
     }
 
     /// Installs a rebuilt side (each member with its latest state) unless it is present;
@@ -163,6 +228,18 @@ impl Hot {
         hotstate::install(&self.redis, settings, staged, expires).await?;
         Ok(())
     }
+}
+
+/// A Redis score as milliseconds (scores are whole milliseconds, written as integers).
+fn score_ms(score: &str) -> Option<i64> {
+    score.parse::<f64>().ok().map(|ms| ms as i64)
+}
+
+fn cursor(member: &str, score: &str) -> Option<ListCursor> {
+    Some(ListCursor {
+        at_ms: score_ms(score)?,
+        user_id: member.parse().ok()?,
+    })
 }
 
 #[cfg(test)]

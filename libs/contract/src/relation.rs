@@ -57,6 +57,17 @@ pub enum ListKind {
 pub struct ListRelations {
     pub user_id: i64,
     pub kind: ListKind,
+    /// Start after this entry (the `next` of the previous page); none: the newest.
+    #[serde(default)]
+    pub after: Option<ListCursor>,
+}
+
+/// A position in a newest-first relation list: the last entry a page showed, by the time
+/// of its follow and its user id (ties of one millisecond ordered by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListCursor {
+    pub at_ms: i64,
+    pub user_id: i64,
 }
 
 impl Rpc for ListRelations {
@@ -67,6 +78,12 @@ impl Rpc for ListRelations {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct UserIds {
     pub user_ids: Vec<i64>,
+    /// When each listed follow happened (the list's order), one per user id.
+    #[serde(default)]
+    pub times_ms: Vec<i64>,
+    /// Where the next page starts; none: this page is the list's end.
+    #[serde(default)]
+    pub next: Option<ListCursor>,
 }
 
 /// For N users: follow and follower counts, and whether `viewer` follows each.

@@ -7,7 +7,7 @@ use crate::{
     comment::Comments,
     favorite::FavoriteVideos,
     paging::page_without_split,
-    relation::UserIds,
+    relation::{ListCursor, UserIds},
     video::Videos,
 };
 
@@ -75,9 +75,28 @@ macro_rules! trim_by_truncating {
 trim_by_truncating!(
     Comments => comments,
     FavoriteVideos => video_ids,
-    UserIds => user_ids,
     LatestMessages => latest,
 );
+
+impl Trim for UserIds {
+    fn items(&self) -> usize {
+        self.user_ids.len()
+    }
+    /// A cut page goes on after its last kept entry, so nothing cut off is lost.
+    fn keep_first(&mut self, keep: usize) {
+        if keep >= self.user_ids.len() {
+            return;
+        }
+        self.user_ids.truncate(keep);
+        self.times_ms.truncate(keep);
+        if let (Some(user_id), Some(at_ms)) = (self.user_ids.last(), self.times_ms.last()) {
+            self.next = Some(ListCursor {
+                at_ms: *at_ms,
+                user_id: *user_id,
+            });
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -109,5 +128,24 @@ mod tests {
         assert_eq!(ids, [1]);
         history.keep_first(5);
         assert_eq!(history.items(), 1);
+    }
+
+    #[test]
+    fn a_trimmed_user_list_goes_on_after_its_last_kept_entry() {
+        let mut page = UserIds {
+            user_ids: vec![9, 8, 7],
+            times_ms: vec![30, 20, 20],
+            next: None,
+        };
+        page.keep_first(2);
+        assert_eq!(page.user_ids, [9, 8]);
+        assert_eq!(page.times_ms, [30, 20]);
+        let next = ListCursor {
+            at_ms: 20,
+            user_id: 8,
+        };
+        assert_eq!(page.next, Some(next));
+        page.keep_first(5);
+        assert_eq!(page.next, Some(next), "nothing cut, cursor kept");
     }
 }

@@ -203,6 +203,12 @@ pub struct HotSettings {
     /// Most unpersisted events one instance holds in memory; past it the tail starts over
     /// and rebuilds fail (503) until the database has caught up.
     pub tail_max_events: usize,
+    /// Users per page of a follow, follower or friend list (newest first, with a cursor on).
+    pub list_page: usize,
+    /// Most follows one friend-list script walks in Redis before it hands back a resume
+    /// point (the worker calls again from there): bounded work per call, however many
+    /// follows a user has and however few follow back.
+    pub friend_scan_max: usize,
 }
 
 impl Default for HotSettings {
@@ -215,6 +221,8 @@ impl Default for HotSettings {
             tail_poll_ms: 250,
             tail_wait_ms: 2_000,
             tail_max_events: 1_000_000,
+            list_page: 1_000,
+            friend_scan_max: 100_000,
         }
     }
 }

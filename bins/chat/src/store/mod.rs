@@ -3,6 +3,7 @@
 
 mod mysql;
 pub mod scylla;
+pub mod scylla_order;
 
 use contract::chat::MessageInfo;
 use futures::future::BoxFuture;
@@ -23,6 +24,14 @@ impl StoreError {
         Self {
             message: err.to_string(),
             outage: false,
+        }
+    }
+
+    /// The store is up but the write lost too many races in a row: a 503 to retry soon.
+    pub fn busy(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            outage: true,
         }
     }
 

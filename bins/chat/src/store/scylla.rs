@@ -11,10 +11,14 @@ use scylla::{
         batch::{Batch, BatchType},
         prepared::PreparedStatement,
     },
+    value::{CqlValue, Row},
 };
 use settings::ScyllaSettings;
 
-use super::{ChatStore, StoreError, StoreResult, conversation_key};
+use super::{
+    ChatStore, StoreError, StoreResult, conversation_key,
+    scylla_order::{self, ATTEMPTS, next_time},
+};
 
 /// The schema file, with `{keyspace}` and `{replication}` to fill in.
 pub const SCHEMA: &str = include_str!("../../../../sql/scylla/schema.cql");
@@ -24,8 +28,13 @@ pub type MessageRow = (i64, i64, i64, i64, String);
 
 pub struct ScyllaStore {
     session: Session,
-    /// The message and its conversation's `latest` row, in one logged batch: both or neither.
-    append: Batch,
+    /// The conversation's `last_ms`, read at SERIAL.
+    select_last: PreparedStatement,
+    /// The claim of the message's time (UPDATE … IF) and the message: one conditional batch
+    /// on one partition, both or neither.
+    claim: Batch,
+    /// The conversation's `latest` row, written once the message is in.
+    insert_latest: PreparedStatement,
     select_after: PreparedStatement,
     select_latest: PreparedStatement,
 }
@@ -102,17 +111,60 @@ impl ScyllaStore {
                 .await
                 .map_err(StoreError::from)?;
         }
+        upgrade(&session, &settings.keyspace).await?;
         let [insert, insert_latest, select_after, select_latest] = statements(&settings.keyspace);
+        let [select_last, claim] = scylla_order::statements(&settings.keyspace);
         let prepare = async |cql: String| session.prepare(cql).await.map_err(StoreError::from);
-        let mut append = Batch::new(BatchType::Logged);
-        append.append_statement(prepare(insert).await?);
-        append.append_statement(prepare(insert_latest).await?);
+        let mut select_last = prepare(select_last).await?;
+        select_last.set_consistency(scylla_order::SERIAL_READ);
+        let mut claim_batch = Batch::new(BatchType::Logged);
+        claim_batch.set_serial_consistency(Some(scylla_order::SERIAL));
+        claim_batch.append_statement(prepare(claim).await?);
+        claim_batch.append_statement(prepare(insert).await?);
         Ok(Self {
-            append,
+            select_last,
+            claim: claim_batch,
+            insert_latest: prepare(insert_latest).await?,
             select_after: prepare(select_after).await?,
             select_latest: prepare(select_latest).await?,
             session,
         })
+    }
+
+    /// The conversation's last message time; `None` before its first (or before `last_ms`
+    /// was added to its partition).
+    async fn last_ms(&self, key: &str) -> StoreResult<Option<i64>> {
+        let result = self
+            .session
+            .execute_unpaged(&self.select_last, (key,))
+            .await
+            .map_err(StoreError::from)?;
+        let rows = result.into_rows_result().map_err(StoreError::from)?;
+        let row = rows
+            .maybe_first_row::<(Option<i64>,)>()
+            .map_err(StoreError::from)?;
+        Ok(row.and_then(|(last,)| last))
+    }
+
+    /// Claims `time` for the message (if `last_ms` is still `last`) and writes it, in one
+    /// round; whether the claim won.
+    async fn claim(
+        &self,
+        key: &str,
+        m: &MessageInfo,
+        last: Option<i64>,
+        time: i64,
+    ) -> StoreResult<bool> {
+        let claim = (time, key, last);
+        let row = (key, time, m.id, m.from_id, m.to_id, &m.content);
+        let result = self
+            .session
+            .batch(&self.claim, (claim, row))
+            .await
+            .map_err(StoreError::from)?;
+        let rows = result.into_rows_result().map_err(StoreError::from)?;
+        let first = rows.maybe_first_row::<Row>().map_err(StoreError::from)?;
+        Ok(applied(first))
     }
 
     async fn rows(
@@ -133,30 +185,54 @@ impl ScyllaStore {
     }
 }
 
+/// Adds the columns later versions need to a keyspace created before them.
+async fn upgrade(session: &Session, keyspace: &str) -> StoreResult<()> {
+    let alter = scylla_order::upgrade_statement(keyspace);
+    match session.query_unpaged(alter, &[]).await {
+        Err(err) if !scylla_order::already_added(&err.to_string()) => Err(StoreError::from(err)),
+        _ => Ok(()),
+    }
+}
+
+/// A conditional write's `[applied]` (its first column); a result without it did not apply.
+fn applied(row: Option<Row>) -> bool {
+    let first = row.and_then(|row| row.columns.into_iter().next().flatten());
+    matches!(first, Some(CqlValue::Boolean(true)))
+}
+
 impl ChatStore for ScyllaStore {
-    // Not yet ordered like the MySQL store: the time is the sender's clock, so a message
-    // committed late (or from a lagging clock) can fall behind a poll. The equivalent needs a
-    // lightweight transaction on the conversation's latest row (`UPDATE … IF last_ms = ?`,
-    // retried with `last_ms + 1`) before the batch; not done as no ScyllaDB runs here to
-    // test it.
     fn append<'a>(&'a self, m: &'a MessageInfo) -> BoxFuture<'a, StoreResult<i64>> {
         Box::pin(async move {
             let key = conversation_key(m.from_id, m.to_id);
-            let row = (&key, m.create_time, m.id, m.from_id, m.to_id, &m.content);
-            let latest = (
-                &key,
-                m.id,
-                m.create_time,
-                m.from_id,
-                m.to_id,
-                &m.content,
-                write_timestamp(m),
-            );
-            self.session
-                .batch(&self.append, (row, latest))
-                .await
-                .map_err(StoreError::from)?;
-            Ok(m.create_time)
+            for _ in 0..ATTEMPTS {
+                // Read each round: a lost claim means another message just took the time.
+                let last = self.last_ms(&key).await?;
+                let time = next_time(m.create_time, last);
+                if !self.claim(&key, m, last, time).await? {
+                    continue;
+                }
+                let stored = MessageInfo {
+                    create_time: time,
+                    ..m.clone()
+                };
+                let latest = (
+                    &key,
+                    m.id,
+                    time,
+                    m.from_id,
+                    m.to_id,
+                    &m.content,
+                    write_timestamp(&stored),
+                );
+                self.session
+                    .execute_unpaged(&self.insert_latest, latest)
+                    .await
+                    .map_err(StoreError::from)?;
+                return Ok(time);
+            }
+            Err(StoreError::busy(format!(
+                "the conversation is busy: no time claimed in {ATTEMPTS} tries"
+            )))
         })
     }
 
@@ -224,6 +300,19 @@ mod tests {
         assert!(select_latest.ends_with("WHERE conversation = ?"));
         assert_eq!(insert.matches('?').count(), 6);
         assert!(latest.ends_with("USING TIMESTAMP ?"));
+    }
+
+    #[test]
+    fn only_an_applied_claim_counts() {
+        let row = |value: Option<CqlValue>| {
+            Some(Row {
+                columns: vec![value, Some(CqlValue::BigInt(5))],
+            })
+        };
+        assert!(applied(row(Some(CqlValue::Boolean(true)))));
+        assert!(!applied(row(Some(CqlValue::Boolean(false)))));
+        assert!(!applied(row(None)));
+        assert!(!applied(None));
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct VideoList {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserList {
     pub user_list: Vec<User>,
+    /// Send as `cursor` for the next page; absent on the list's last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// The query of a signed-in route.
@@ -89,6 +92,21 @@ pub struct UserQuery {
     user_id: Option<i64>,
     /// The session token (also read from a form body, or `Authorization: Bearer`).
     token: Option<String>,
+}
+
+/// The query of a follow or follower list: whose, who asks, and where the page starts.
+// Only describes the query: the fields are read through `Params`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct UserListQuery {
+    /// The user (default: the token's).
+    user_id: Option<i64>,
+    /// The session token (also read from a form body, or `Authorization: Bearer`).
+    token: Option<String>,
+    /// The `next_cursor` of the previous page (opaque); none: the newest page. A cursor
+    /// that is not one is a 400.
+    cursor: Option<String>,
 }
 
 /// The user a per-user route is about: `user_id`, else the signed-in viewer; 401 without

@@ -106,6 +106,7 @@ async fn follows_written_while_redis_keeps_losing_them_end_exact(redis: RedisMod
         .call(&ListRelations {
             user_id: star,
             kind: ListKind::Followers,
+            after: None,
         })
         .await
         .unwrap();
@@ -179,6 +180,7 @@ async fn lookups_of_ids_that_do_not_exist_leave_only_keys_that_expire(redis: Red
             .call(&ListRelations {
                 user_id: *id,
                 kind: ListKind::Friends,
+                after: None,
             })
             .await
             .unwrap();

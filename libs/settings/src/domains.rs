@@ -203,6 +203,14 @@ pub struct HotSettings {
     /// Most unpersisted events one instance holds in memory; past it the tail starts over
     /// and rebuilds fail (503) until the database has caught up.
     pub tail_max_events: usize,
+    /// How often the drift verifier compares the groups recent batches touched with MySQL
+    /// plus the tail, and rebuilds those that differ (a Redis fail-over's partial loss).
+    pub verify_interval_secs: u64,
+    /// Most groups one instance verifies per round (bounded work; the newest touched first).
+    pub verify_max_groups: usize,
+    /// How many rounds a group stays in the verifier's sample after its last persisted
+    /// write: a fail-over that loses writes a little after they were persisted is caught.
+    pub verify_rounds: u32,
 }
 
 impl Default for HotSettings {
@@ -215,6 +223,9 @@ impl Default for HotSettings {
             tail_poll_ms: 250,
             tail_wait_ms: 2_000,
             tail_max_events: 1_000_000,
+            verify_interval_secs: 60,
+            verify_max_groups: 1_000,
+            verify_rounds: 3,
         }
     }
 }

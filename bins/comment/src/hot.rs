@@ -41,7 +41,12 @@ static LIST: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
 if redis.call('exists', KEYS[1]) == 0 or redis.call('exists', KEYS[2]) == 0 then return {'missing'} end
 local ids = redis.call('zrevrangebyscore', KEYS[1], '+inf', '(0', 'LIMIT', 0, tonumber(ARGV[1]))
 local out = {'ok'}
-for _, id in ipairs(ids) do out[#out + 1] = redis.call('hget', KEYS[2], id) end
+-- An id without its body (Redis lost part of the hash) is left out, not a hole that fails
+-- the whole list; the drift verifier rebuilds the video.
+for _, id in ipairs(ids) do
+  local body = redis.call('hget', KEYS[2], id)
+  if body then out[#out + 1] = body end
+end
 return out",
     )
 });

@@ -51,7 +51,7 @@ impl hotstate::Truth for Truth {
     fn truth(
         &self,
         videos: Vec<i64>,
-    ) -> BoxFuture<'_, Result<Vec<(i64, Vec<hotstate::Staged>)>, String>> {
+    ) -> BoxFuture<'_, Result<hotstate::verify::Groups<i64>, String>> {
         Box::pin(async move {
             let latest = rebuild::latest(&self.0, &videos)
                 .await

@@ -119,7 +119,11 @@ fn right() -> Seen {
 async fn a_comment_whose_hot_update_failed_is_listed_once_it_is_persisted() {
     // No verifier round within the test: the persister's repair alone must mend it.
     let app = start(3_600).await;
-    assert_eq!(app.seen().await, (1, vec!["old".into()]), "the video loaded");
+    assert_eq!(
+        app.seen().await,
+        (1, vec!["old".into()]),
+        "the video loaded"
+    );
     app.publish_comment().await;
     let took = app.until_seen(&right()).await;
     println!("comment: a comment missing from Redis was listed {took:?} after its PubAck");
@@ -142,11 +146,7 @@ async fn comments_that_redis_partly_lost_are_rebuilt_by_the_verifier() {
     // A fail-over that lost part of the video's state: the new comment's id, the old
     // comment's body.
     let _: () = app.redis.zrem(app.key("z"), NEW.to_string()).await.unwrap();
-    let _: () = app
-        .redis
-        .hdel(app.key("b"), OLD.to_string())
-        .await
-        .unwrap();
+    let _: () = app.redis.hdel(app.key("b"), OLD.to_string()).await.unwrap();
     assert_eq!(app.seen().await.0, 1, "the loss is served until repaired");
     let took = app.until_seen(&right()).await;
     println!("comment: a partly lost comment list was right again after {took:?}");

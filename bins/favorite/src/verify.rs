@@ -55,12 +55,15 @@ impl hotstate::Truth for Truth {
     fn truth(
         &self,
         keys: Vec<FavKey>,
-    ) -> BoxFuture<'_, Result<Vec<(FavKey, Vec<hotstate::Staged>)>, String>> {
+    ) -> BoxFuture<'_, Result<hotstate::verify::Groups<FavKey>, String>> {
         Box::pin(async move {
             let groups = rebuild::truth(&self.0, &keys)
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok(groups.into_iter().map(|(key, group, _)| (key, group)).collect())
+            Ok(groups
+                .into_iter()
+                .map(|(key, group, _)| (key, group))
+                .collect())
         })
     }
 

@@ -164,10 +164,17 @@ async fn a_like_count_and_liked_set_that_redis_partly_lost_are_rebuilt_by_the_ve
         .unwrap();
     let _: () = app
         .redis
-        .hset(app.key(&format!("a{AUTHOR}"), "p"), (format!("{FAN}:{VIDEO}"), "-1"))
+        .hset(
+            app.key(&format!("a{AUTHOR}"), "p"),
+            (format!("{FAN}:{VIDEO}"), "-1"),
+        )
         .await
         .unwrap();
-    assert_eq!(app.seen().await.0, 7, "the corruption is served until repaired");
+    assert_eq!(
+        app.seen().await.0,
+        7,
+        "the corruption is served until repaired"
+    );
     let took = app.until_seen(&right).await;
     println!("favorite: a partly lost like count and liked set were right again after {took:?}");
     app.worker.shutdown().await;

@@ -57,7 +57,7 @@ impl hotstate::Truth for Truth {
     fn truth(
         &self,
         keys: Vec<SideKey>,
-    ) -> BoxFuture<'_, Result<Vec<(SideKey, Vec<hotstate::Staged>)>, String>> {
+    ) -> BoxFuture<'_, Result<hotstate::verify::Groups<SideKey>, String>> {
         Box::pin(async move {
             let sides = rebuild::truth(&self.0, &keys)
                 .await

@@ -129,7 +129,11 @@ fn right() -> Seen {
 async fn a_follow_whose_hot_update_failed_is_counted_once_it_is_persisted() {
     // No verifier round within the test: the persister's repair alone must mend it.
     let app = start(3_600).await;
-    assert_eq!(app.seen().await, (1, 0, vec![OLD_FAN], vec![]), "sides loaded");
+    assert_eq!(
+        app.seen().await,
+        (1, 0, vec![OLD_FAN], vec![]),
+        "sides loaded"
+    );
     app.publish_follow().await;
     let took = app.until_seen(&right()).await;
     println!("relation: a follow missing from Redis was counted {took:?} after its PubAck");

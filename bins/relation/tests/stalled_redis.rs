@@ -164,10 +164,16 @@ async fn a_stalled_redis_makes_follows_503_in_time_and_they_count_once_it_is_bac
         if (count, listed) == (want, want) {
             break;
         }
-        assert!(started.elapsed() < BOUND * 4, "{count} / {listed} of {want}");
+        assert!(
+            started.elapsed() < BOUND * 4,
+            "{count} / {listed} of {want}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    println!("relation: every follow counted {:?} after Redis came back", started.elapsed());
+    println!(
+        "relation: every follow counted {:?} after Redis came back",
+        started.elapsed()
+    );
     worker.shutdown().await;
     users.shutdown().await;
 }

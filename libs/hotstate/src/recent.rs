@@ -35,7 +35,9 @@ impl<K: Hash + Eq + Clone> Recent<K> {
     pub fn touch(&self, keys: impl IntoIterator<Item = K>) {
         let mut inner = self.lock();
         let round = inner.round;
-        inner.touched.extend(keys.into_iter().map(|key| (key, round)));
+        inner
+            .touched
+            .extend(keys.into_iter().map(|key| (key, round)));
         // Memory stays bounded between rounds too: past twice the sample, keep the newest.
         if inner.touched.len() > 2 * self.max {
             let keep = newest(&inner.touched, self.max);

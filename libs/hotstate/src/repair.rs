@@ -79,8 +79,7 @@ impl<A, R: Reapply> Repairing<A, R> {
             for chunk in calls.chunks(CHUNK) {
                 if let Err(err) = run_all::<i64>(&redis, chunk).await {
                     tracing::warn!(domain, error = %err, "re-applying a persisted batch to Redis");
-                    metrics::counter!("hot_repair_failures_total", "domain" => domain)
-                        .increment(1);
+                    metrics::counter!("hot_repair_failures_total", "domain" => domain).increment(1);
                     return;
                 }
             }

@@ -29,6 +29,9 @@ use crate::{Staged, recent::Recent, script::RedisResult};
 /// Groups whose truth is computed together (one MySQL query per kind of group).
 const CHUNK: usize = 100;
 
+/// Groups with the keys (and content) a rebuild of each would install.
+pub type Groups<K> = Vec<(K, Vec<Staged>)>;
+
 /// What the verifier needs from a domain: its truth and its rebuild.
 pub trait Truth: Send + Sync + 'static {
     type Key: Hash + Eq + Clone + Send + Sync + std::fmt::Debug + 'static;
@@ -36,8 +39,7 @@ pub trait Truth: Send + Sync + 'static {
     fn redis(&self) -> &Client;
     /// Each of `keys`' groups as MySQL plus the tail say it is: the keys a rebuild would
     /// install, with their content.
-    fn truth(&self, keys: Vec<Self::Key>)
-    -> BoxFuture<'_, Result<Vec<(Self::Key, Vec<Staged>)>, String>>;
+    fn truth(&self, keys: Vec<Self::Key>) -> BoxFuture<'_, Result<Groups<Self::Key>, String>>;
     /// Rebuilds the (now missing) groups `keys`, as a read that missed them would.
     fn rebuild(&self, keys: Vec<Self::Key>) -> BoxFuture<'_, Result<(), String>>;
 }
@@ -95,7 +97,9 @@ pub async fn verify<T: Truth>(truth: &T, keys: Vec<T::Key>, chunk: usize) -> Res
         let targets: Vec<String> = still.values().flatten().cloned().collect();
         let keys: Vec<T::Key> = still.into_keys().collect();
         tracing::warn!(domain = truth.domain(), groups = ?keys, "hot state drifted from MySQL; rebuilding");
-        unlink(truth.redis(), targets).await.map_err(|e| e.to_string())?;
+        unlink(truth.redis(), targets)
+            .await
+            .map_err(|e| e.to_string())?;
         truth.rebuild(keys.clone()).await?;
         metrics::counter!("hot_drift_repaired_total", "domain" => truth.domain())
             .increment(keys.len() as u64);

@@ -84,13 +84,26 @@ pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> 
 /// [`persister`] that also repairs the hot state after each batch and feeds the verifier's
 /// sample (see `hotstate::repair`): what a running worker uses.
 pub fn repairing_persister(state: &Arc<State>, settings: &Settings) -> Persister {
+    let (db, hot, recent) = (
+        state.db.clone(),
+        state.hot.clone(),
+        Arc::clone(&state.recent),
+    );
+    repairing_persister_on(db, hot, recent, state.js.clone(), settings)
+}
+
+/// [`repairing_persister`] from its parts (the persist bench measures it without a worker).
+pub fn repairing_persister_on(
+    db: MySqlPool,
+    hot: Hot,
+    recent: Arc<hotstate::Recent<FavKey>>,
+    js: jetstream::Context,
+    settings: &Settings,
+) -> Persister {
     let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
-    let persist = Persist {
-        db: state.db.clone(),
-    };
-    let reapply = Arc::new(verify::Reapply(state.hot.clone()));
-    let repairing = hotstate::Repairing::new(persist, reapply, Arc::clone(&state.recent));
-    Persister::start(state.js.clone(), spec, repairing)
+    let reapply = Arc::new(verify::Reapply(hot));
+    let repairing = hotstate::Repairing::new(Persist { db }, reapply, recent);
+    Persister::start(js, spec, repairing)
 }
 
 pub async fn start(

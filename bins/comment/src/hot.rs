@@ -13,7 +13,7 @@
 
 use contract::comment::{CommentEvent, CommentInfo};
 use fred::prelude::Client;
-use hotstate::{Group, Script, Staged};
+use hotstate::{Call, Group, Script, Staged};
 
 static APPLY: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
     Script::new(
@@ -41,7 +41,12 @@ static LIST: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
 if redis.call('exists', KEYS[1]) == 0 or redis.call('exists', KEYS[2]) == 0 then return {'missing'} end
 local ids = redis.call('zrevrangebyscore', KEYS[1], '+inf', '(0', 'LIMIT', 0, tonumber(ARGV[1]))
 local out = {'ok'}
-for _, id in ipairs(ids) do out[#out + 1] = redis.call('hget', KEYS[2], id) end
+-- An id without its body (Redis lost part of the hash) is left out, not a hole that fails
+-- the whole list; the drift verifier rebuilds the video.
+for _, id in ipairs(ids) do
+  local body = redis.call('hget', KEYS[2], id)
+  if body then out[#out + 1] = body end
+end
 return out",
     )
 });
@@ -89,16 +94,8 @@ impl Hot {
         ["z", "b", "s"].map(|part| group.key(part))
     }
 
-    /// Installs a rebuilt video (its latest event per comment) unless someone did first; a
-    /// video with no comments at all that is not known to `exist` is a negative entry that
-    /// expires.
-    pub async fn install(
-        &self,
-        settings: &settings::HotSettings,
-        video: i64,
-        latest: &[(u64, CommentEvent)],
-        exists: bool,
-    ) -> RedisResult<()> {
+    /// The keys of a rebuilt video with their content: its latest event per comment.
+    pub fn stage(&self, video: i64, latest: &[(u64, CommentEvent)]) -> Vec<Staged> {
         let mut ids = vec![(0.0, "_".to_owned())];
         let mut bodies = vec![("_".to_owned(), String::new())];
         let mut seqs = vec![("_".to_owned(), "0".to_owned())];
@@ -111,17 +108,31 @@ impl Hot {
             }
         }
         let [z, b, s] = self.keys(video);
-        let group = vec![
+        vec![
             Staged::Zset(z, ids),
             Staged::Hash(b, bodies),
             Staged::Hash(s, seqs),
-        ];
+        ]
+    }
+
+    /// Installs a rebuilt video (its latest event per comment) unless someone did first; a
+    /// video with no comments at all that is not known to `exist` is a negative entry that
+    /// expires.
+    pub async fn install(
+        &self,
+        settings: &settings::HotSettings,
+        video: i64,
+        latest: &[(u64, CommentEvent)],
+        exists: bool,
+    ) -> RedisResult<()> {
         let expires = latest.is_empty() && !exists;
+        let group = self.stage(video, latest);
         hotstate::install(&self.redis, settings, group, expires).await?;
         Ok(())
     }
 
-    pub async fn apply(&self, seq: u64, event: &CommentEvent) -> RedisResult<Loaded<()>> {
+    /// The script call that applies `event` (stream sequence `seq`) to its video.
+    pub fn call(&self, seq: u64, event: &CommentEvent) -> Call<'static> {
         let args = vec![
             event.comment_id.to_string(),
             seq.to_string(),
@@ -129,9 +140,16 @@ impl Hot {
             event.created_ms.max(1).to_string(),
             body(event),
         ];
-        let result: i64 = APPLY
-            .run(&self.redis, self.keys(event.video_id).to_vec(), args)
-            .await?;
+        Call {
+            script: &APPLY,
+            keys: self.keys(event.video_id).to_vec(),
+            args,
+        }
+    }
+
+    pub async fn apply(&self, seq: u64, event: &CommentEvent) -> RedisResult<Loaded<()>> {
+        let call = self.call(seq, event);
+        let result: i64 = call.script.run(&self.redis, call.keys, call.args).await?;
         Ok(if result < 0 {
             Loaded::NotLoaded
         } else {

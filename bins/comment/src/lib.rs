@@ -8,6 +8,7 @@ pub mod hot;
 pub mod persist;
 mod rebuild;
 mod store;
+mod verify;
 mod write;
 
 use std::{sync::Arc, time::Duration};
@@ -42,6 +43,8 @@ pub struct State {
     pub caller: Caller,
     pub ids: Snowflake,
     pub filter: WordFilter,
+    /// The videos recent persisted batches touched: the drift verifier's sample.
+    pub recent: Arc<hotstate::Recent<i64>>,
 }
 
 pub fn router() -> Router<State> {
@@ -67,10 +70,23 @@ pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> 
     Persister::start(js, spec, Persist { db })
 }
 
+/// [`persister`] that also repairs the hot state after each batch and feeds the verifier's
+/// sample (see `hotstate::repair`): what a running worker uses.
+pub fn repairing_persister(state: &Arc<State>, settings: &Settings) -> Persister {
+    let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
+    let persist = Persist {
+        db: state.db.clone(),
+    };
+    let reapply = Arc::new(verify::Reapply(state.hot.clone()));
+    let repairing = hotstate::Repairing::new(persist, reapply, Arc::clone(&state.recent));
+    Persister::start(state.js.clone(), spec, repairing)
+}
+
 pub struct CommentWorker {
     worker: Worker,
     persist: Persister,
     state: Arc<State>,
+    _verifier: hotstate::Verifier,
 }
 
 pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Result<CommentWorker> {
@@ -86,7 +102,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         keys: rebuild::video_of,
     };
     let state = Arc::new(State {
-        db: db.clone(),
+        db,
         hot: Hot::new(redis, &settings.redis.prefix),
         hot_settings: settings.hot.clone(),
         tail: Tail::start(js.clone(), tail_spec, &settings.hot).await?,
@@ -95,13 +111,17 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         caller: Caller::from_settings(nats.clone(), settings),
         ids: Snowflake::new(lease),
         filter: WordFilter::load(settings.filter.words_path.as_deref())?,
+        recent: Arc::new(hotstate::Recent::new(&settings.hot)),
     });
-    let persist = persister(db, js, settings);
+    let persist = repairing_persister(&state, settings);
+    let truth = Arc::new(verify::Truth(Arc::clone(&state)));
+    let verifier = hotstate::Verifier::start(truth, Arc::clone(&state.recent), &settings.hot);
     let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;
     Ok(CommentWorker {
         worker,
         persist,
         state,
+        _verifier: verifier,
     })
 }
 

@@ -33,10 +33,36 @@ pub async fn videos(state: &Arc<State>, lost: &[i64]) -> Result<(), CommentError
 }
 
 async fn build(state: &State, videos: Vec<i64>) -> Result<(), CommentError> {
+    let latest = latest(state, &videos).await?;
+    let empty: Vec<i64> = latest
+        .iter()
+        .filter(|(_, comments)| comments.is_empty())
+        .map(|(video, _)| *video)
+        .collect();
+    // Empty groups of videos that exist are kept (see `hotstate::install`).
+    let existing = &state.caller.existing_videos(&empty).await;
+    let installs = latest.into_iter().map(|(video, comments)| async move {
+        let comments: Vec<(u64, CommentEvent)> = comments.into_values().collect();
+        let exists = existing.contains(&video);
+        state
+            .hot
+            .install(&state.hot_settings, video, &comments, exists)
+            .await
+    });
+    futures::future::try_join_all(installs).await?;
+    Ok(())
+}
+
+/// Each of `videos`' comments, latest event each, as MySQL plus the tail say: what a
+/// rebuild installs and what the drift verifier compares Redis with.
+pub(crate) async fn latest(
+    state: &State,
+    videos: &[i64],
+) -> Result<HashMap<i64, HashMap<i64, (u64, CommentEvent)>>, CommentError> {
     // The order `hotstate::tail` prescribes: pin, read MySQL, then the tail's events.
     let pin = state.tail.pin()?;
-    let stored = store::latest(&state.db, &videos).await?;
-    let events = pin.events(&videos).await?;
+    let stored = store::latest(&state.db, videos).await?;
+    let events = pin.events(videos).await?;
     drop(pin);
     let mut latest: HashMap<i64, HashMap<i64, (u64, CommentEvent)>> = videos
         .iter()
@@ -55,21 +81,5 @@ async fn build(state: &State, videos: Vec<i64>) -> Result<(), CommentError> {
             }
         }
     }
-    let empty: Vec<i64> = latest
-        .iter()
-        .filter(|(_, comments)| comments.is_empty())
-        .map(|(video, _)| *video)
-        .collect();
-    // Empty groups of videos that exist are kept (see `hotstate::install`).
-    let existing = &state.caller.existing_videos(&empty).await;
-    let installs = latest.into_iter().map(|(video, comments)| async move {
-        let comments: Vec<(u64, CommentEvent)> = comments.into_values().collect();
-        let exists = existing.contains(&video);
-        state
-            .hot
-            .install(&state.hot_settings, video, &comments, exists)
-            .await
-    });
-    futures::future::try_join_all(installs).await?;
-    Ok(())
+    Ok(latest)
 }

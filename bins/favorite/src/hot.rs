@@ -97,15 +97,15 @@ impl Hot {
         self.group(key).key("p")
     }
 
-    /// Applies `event` to its three groups in one pipeline; the groups that were missing.
-    pub async fn apply(&self, seq: u64, event: &FavoriteEvent) -> RedisResult<Vec<FavKey>> {
+    /// The three script calls that apply `event` (stream sequence `seq`), one per group,
+    /// in the order of `keys_of`.
+    pub fn calls(&self, seq: u64, event: &FavoriteEvent) -> Vec<hotstate::Call<'static>> {
         let state = Versioned {
             on: event.liked,
             seq,
             at_ms: event.at_ms,
         };
-        let groups = keys_of(event);
-        let calls: Vec<hotstate::Call> = groups
+        keys_of(event)
             .iter()
             .map(|key| {
                 let member = member(*key, event.user_id, event.video_id);
@@ -117,9 +117,13 @@ impl Hot {
                     _ => pairs::count_call(self.count_key(*key), member, &state),
                 }
             })
-            .collect();
-        let loaded = pairs::apply_all(&self.redis, &calls).await?;
-        Ok(groups
+            .collect()
+    }
+
+    /// Applies `event` to its three groups in one pipeline; the groups that were missing.
+    pub async fn apply(&self, seq: u64, event: &FavoriteEvent) -> RedisResult<Vec<FavKey>> {
+        let loaded = pairs::apply_all(&self.redis, &self.calls(seq, event)).await?;
+        Ok(keys_of(event)
             .into_iter()
             .zip(loaded)
             .filter(|(_, loaded)| !loaded)

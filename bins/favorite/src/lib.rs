@@ -8,6 +8,7 @@ pub mod persist;
 mod rebuild;
 pub mod state;
 mod store;
+mod verify;
 
 use std::sync::Arc;
 
@@ -40,6 +41,8 @@ pub struct State {
     pub tail: hotstate::Tail<contract::favorite::FavoriteEvent, FavKey>,
     pub rebuilds: hotstate::Rebuilds<FavKey, error::FavoriteError>,
     pub hot_settings: settings::HotSettings,
+    /// The groups recent persisted batches touched: the drift verifier's sample.
+    pub recent: Arc<hotstate::Recent<FavKey>>,
 }
 
 pub fn router() -> Router<State> {
@@ -69,12 +72,38 @@ pub struct FavoriteWorker {
     worker: Worker,
     persist: Persister,
     state: Arc<State>,
+    _verifier: hotstate::Verifier,
 }
 
 /// The persistence consumer of FAVORITES with `settings`' batch boundaries.
 pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> Persister {
     let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
     Persister::start(js, spec, Persist { db })
+}
+
+/// [`persister`] that also repairs the hot state after each batch and feeds the verifier's
+/// sample (see `hotstate::repair`): what a running worker uses.
+pub fn repairing_persister(state: &Arc<State>, settings: &Settings) -> Persister {
+    let (db, hot, recent) = (
+        state.db.clone(),
+        state.hot.clone(),
+        Arc::clone(&state.recent),
+    );
+    repairing_persister_on(db, hot, recent, state.js.clone(), settings)
+}
+
+/// [`repairing_persister`] from its parts (the persist bench measures it without a worker).
+pub fn repairing_persister_on(
+    db: MySqlPool,
+    hot: Hot,
+    recent: Arc<hotstate::Recent<FavKey>>,
+    js: jetstream::Context,
+    settings: &Settings,
+) -> Persister {
+    let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
+    let reapply = Arc::new(verify::Reapply(hot));
+    let repairing = hotstate::Repairing::new(Persist { db }, reapply, recent);
+    Persister::start(js, spec, repairing)
 }
 
 pub async fn start(
@@ -91,20 +120,24 @@ pub async fn start(
         keys: hot::keys_of,
     };
     let state = Arc::new(State {
-        db: db.clone(),
+        db,
         hot: Hot::new(redis, &settings.redis.prefix),
         js: js.clone(),
         caller: Caller::from_settings(nats.clone(), settings),
         tail: hotstate::Tail::start(js.clone(), tail_spec, &settings.hot).await?,
         rebuilds: hotstate::Rebuilds::new(&settings.hot),
         hot_settings: settings.hot.clone(),
+        recent: Arc::new(hotstate::Recent::new(&settings.hot)),
     });
-    let persist = persister(db, js, settings);
+    let persist = repairing_persister(&state, settings);
+    let truth = Arc::new(verify::Truth(Arc::clone(&state)));
+    let verifier = hotstate::Verifier::start(truth, Arc::clone(&state.recent), &settings.hot);
     let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;
     Ok(FavoriteWorker {
         worker,
         persist,
         state,
+        _verifier: verifier,
     })
 }
 

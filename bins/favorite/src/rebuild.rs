@@ -46,7 +46,7 @@ where
 }
 
 /// Rebuilds the groups `keys` (coalesced with rebuilds of them already under way).
-async fn ensure(state: &Arc<State>, keys: &[FavKey]) -> Result<(), FavoriteError> {
+pub(crate) async fn ensure(state: &Arc<State>, keys: &[FavKey]) -> Result<(), FavoriteError> {
     if keys.is_empty() {
         return Ok(());
     }
@@ -59,28 +59,42 @@ async fn ensure(state: &Arc<State>, keys: &[FavKey]) -> Result<(), FavoriteError
 }
 
 async fn rebuild(state: Arc<State>, keys: Vec<FavKey>) -> Result<(), FavoriteError> {
-    let pin = state.tail.pin()?;
-    let stored = stored_pairs(&state, &keys).await?;
-    let tail = pin.events(&keys).await?;
-    drop(pin);
-    let empty: Vec<FavKey> = keys
+    let groups = truth(&state, &keys).await?;
+    let empty: Vec<FavKey> = groups
         .iter()
-        .filter(|key| {
-            stored.get(key).is_none_or(Vec::is_empty) && tail.get(key).is_none_or(Vec::is_empty)
-        })
-        .copied()
+        .filter(|(_, _, empty)| *empty)
+        .map(|(key, _, _)| *key)
         .collect();
     let existing = existing(&state, &empty).await;
-    let installs = keys.iter().map(|key| {
-        let rows = stored.get(key).map(Vec::as_slice).unwrap_or_default();
-        let events = tail.get(key).map(Vec::as_slice).unwrap_or_default();
-        let pairs = merge(*key, rows, events);
-        let expires = rows.is_empty() && events.is_empty() && !existing.contains(key);
-        let group = state.hot.stage(*key, &pairs);
+    let installs = groups.into_iter().map(|(key, group, empty)| {
+        let expires = empty && !existing.contains(&key);
         hotstate::install(state.hot.redis(), &state.hot_settings, group, expires)
     });
     try_join_all(installs).await?;
     Ok(())
+}
+
+/// Each of `keys`' groups as MySQL plus the tail say it is (the order `hotstate::tail`
+/// prescribes), staged, and whether it is empty (no rows, no events): what a rebuild
+/// installs and what the drift verifier compares Redis with.
+pub(crate) async fn truth(
+    state: &State,
+    keys: &[FavKey],
+) -> Result<Vec<(FavKey, Vec<hotstate::Staged>, bool)>, FavoriteError> {
+    let pin = state.tail.pin()?;
+    let stored = stored_pairs(state, keys).await?;
+    let tail = pin.events(keys).await?;
+    drop(pin);
+    Ok(keys
+        .iter()
+        .map(|key| {
+            let rows = stored.get(key).map(Vec::as_slice).unwrap_or_default();
+            let events = tail.get(key).map(Vec::as_slice).unwrap_or_default();
+            let pairs = merge(*key, rows, events);
+            let empty = rows.is_empty() && events.is_empty();
+            (*key, state.hot.stage(*key, &pairs), empty)
+        })
+        .collect())
 }
 
 /// Which of the empty groups `keys` belong to a user or video that exists (those are kept;

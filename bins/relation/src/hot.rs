@@ -12,7 +12,7 @@
 
 use contract::relation::{FollowEvent, ListCursor};
 use fred::prelude::Client;
-use hotstate::{Call, Group, Script, pairs, script::RedisResult};
+use hotstate::{Call, Group, Script, Staged, pairs, script::RedisResult};
 use mesh::batch::Versioned;
 
 /// One page of a side, newest first. KEYS: one set, or a user's out and in sets (friends:
@@ -119,6 +119,10 @@ impl Hot {
         }
     }
 
+    pub fn redis(&self) -> &Client {
+        &self.redis
+    }
+
     /// The side's set and its sequences hash.
     pub fn keys(&self, side: Side, user: i64) -> (String, String) {
         let group = Group::new(&self.prefix, "rel", "u", user);
@@ -132,7 +136,8 @@ impl Hot {
         self.keys(side, user).0
     }
 
-    fn call(&self, side: Side, seq: u64, event: &FollowEvent) -> Call<'static> {
+    /// The script call that applies `event` (stream sequence `seq`) to `side`.
+    pub fn call(&self, side: Side, seq: u64, event: &FollowEvent) -> Call<'static> {
         let (user, member) = side.of(event);
         let (set, seqs) = self.keys(side, user);
         let state = Versioned {
@@ -208,23 +213,28 @@ impl Hot {
         Ok(Some(Page { found, resume }))
     }
 
+    /// The keys of a rebuilt side with their content (each member with its latest state).
+    pub fn stage(&self, (side, user): (Side, i64), members: &[(i64, Versioned)]) -> Vec<Staged> {
+        let (set, seqs) = self.keys(side, user);
+        let members: Vec<(String, Versioned)> = members
+            .iter()
+            .map(|(member, state)| (member.to_string(), *state))
+            .collect();
+        pairs::stage_set(set, seqs, &members)
+    }
+
     /// Installs a rebuilt side (each member with its latest state) unless it is present;
     /// a side with no pairs at all of a user not known to `exist` is a negative entry that
     /// expires.
     pub async fn install(
         &self,
         settings: &settings::HotSettings,
-        (side, user): (Side, i64),
+        key: (Side, i64),
         members: &[(i64, Versioned)],
         exists: bool,
     ) -> RedisResult<()> {
-        let (set, seqs) = self.keys(side, user);
-        let members: Vec<(String, Versioned)> = members
-            .iter()
-            .map(|(member, state)| (member.to_string(), *state))
-            .collect();
-        let staged = pairs::stage_set(set, seqs, &members);
         let expires = members.is_empty() && !exists;
+        let staged = self.stage(key, members);
         hotstate::install(&self.redis, settings, staged, expires).await?;
         Ok(())
     }

@@ -7,6 +7,7 @@ pub mod hot;
 pub mod persist;
 mod rebuild;
 mod store;
+mod verify;
 
 use std::sync::Arc;
 
@@ -36,6 +37,8 @@ pub struct State {
     pub rebuilds: Rebuilds<SideKey, RelationError>,
     pub js: jetstream::Context,
     pub caller: Caller,
+    /// The sides recent persisted batches touched: the drift verifier's sample.
+    pub recent: Arc<hotstate::Recent<SideKey>>,
 }
 
 pub fn router() -> Router<State> {
@@ -59,9 +62,23 @@ pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> 
     Persister::start(js, spec, Persist { db })
 }
 
+/// [`persister`] that also repairs the hot state after each batch and feeds the verifier's
+/// sample (see `hotstate::repair`): what a running worker uses.
+pub fn repairing_persister(state: &Arc<State>, settings: &Settings) -> Persister {
+    let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
+    let persist = Persist {
+        db: state.db.clone(),
+    };
+    let reapply = Arc::new(verify::Reapply(state.hot.clone()));
+    let repairing = hotstate::Repairing::new(persist, reapply, Arc::clone(&state.recent));
+    Persister::start(state.js.clone(), spec, repairing)
+}
+
 pub struct RelationWorker {
     worker: Worker,
     persist: Persister,
+    state: Arc<State>,
+    _verifier: hotstate::Verifier,
 }
 
 pub async fn start(
@@ -78,20 +95,32 @@ pub async fn start(
         keys: rebuild::sides_of,
     };
     let state = Arc::new(State {
-        db: db.clone(),
+        db,
         hot: Hot::new(redis, &settings.redis.prefix),
         hot_settings: settings.hot.clone(),
         tail: Tail::start(js.clone(), tail_spec, &settings.hot).await?,
         rebuilds: Rebuilds::new(&settings.hot),
         js: js.clone(),
         caller: Caller::from_settings(nats.clone(), settings),
+        recent: Arc::new(hotstate::Recent::new(&settings.hot)),
     });
-    let persist = persister(db, js, settings);
-    let worker = mesh::start(nats, spec(settings), router(), state).await?;
-    Ok(RelationWorker { worker, persist })
+    let persist = repairing_persister(&state, settings);
+    let truth = Arc::new(verify::Truth(Arc::clone(&state)));
+    let verifier = hotstate::Verifier::start(truth, Arc::clone(&state.recent), &settings.hot);
+    let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;
+    Ok(RelationWorker {
+        worker,
+        persist,
+        state,
+        _verifier: verifier,
+    })
 }
 
 impl RelationWorker {
+    pub fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+
     pub async fn shutdown(self) {
         self.worker.shutdown().await;
         self.persist.stop().await;

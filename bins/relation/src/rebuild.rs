@@ -36,27 +36,7 @@ pub async fn sides(state: &Arc<State>, lost: &[SideKey]) -> Result<(), RelationE
 }
 
 async fn build(state: &State, keys: Vec<SideKey>) -> Result<(), RelationError> {
-    // The order `hotstate::tail` prescribes: pin, read MySQL, then the tail's events.
-    let pin = state.tail.pin()?;
-    let mut pairs: HashMap<SideKey, HashMap<i64, Versioned>> =
-        keys.iter().map(|key| (*key, HashMap::new())).collect();
-    for side in [Side::Out, Side::In] {
-        let users: Vec<i64> = keys.iter().filter(|k| k.0 == side).map(|k| k.1).collect();
-        for (user, other, pair) in store::pairs(&state.db, side, &users).await? {
-            pairs.entry((side, user)).or_default().insert(other, pair);
-        }
-    }
-    for (key, events) in pin.events(&keys).await? {
-        let members = pairs.entry(key).or_default();
-        for (seq, event) in events {
-            let (_, other) = key.0.of(&event);
-            members
-                .entry(other)
-                .or_default()
-                .advance(seq, event.following, event.at_ms);
-        }
-    }
-    drop(pin);
+    let pairs = truth(state, &keys).await?;
     let empty: Vec<i64> = pairs
         .iter()
         .filter(|(_, members)| members.is_empty())
@@ -74,4 +54,34 @@ async fn build(state: &State, keys: Vec<SideKey>) -> Result<(), RelationError> {
     });
     futures::future::try_join_all(installs).await?;
     Ok(())
+}
+
+/// Each of `keys`' sides, member by member, as MySQL plus the tail say: what a rebuild
+/// installs and what the drift verifier compares Redis with.
+pub(crate) async fn truth(
+    state: &State,
+    keys: &[SideKey],
+) -> Result<HashMap<SideKey, HashMap<i64, Versioned>>, RelationError> {
+    // The order `hotstate::tail` prescribes: pin, read MySQL, then the tail's events.
+    let pin = state.tail.pin()?;
+    let mut pairs: HashMap<SideKey, HashMap<i64, Versioned>> =
+        keys.iter().map(|key| (*key, HashMap::new())).collect();
+    for side in [Side::Out, Side::In] {
+        let users: Vec<i64> = keys.iter().filter(|k| k.0 == side).map(|k| k.1).collect();
+        for (user, other, pair) in store::pairs(&state.db, side, &users).await? {
+            pairs.entry((side, user)).or_default().insert(other, pair);
+        }
+    }
+    for (key, events) in pin.events(keys).await? {
+        let members = pairs.entry(key).or_default();
+        for (seq, event) in events {
+            let (_, other) = key.0.of(&event);
+            members
+                .entry(other)
+                .or_default()
+                .advance(seq, event.following, event.at_ms);
+        }
+    }
+    drop(pin);
+    Ok(pairs)
 }

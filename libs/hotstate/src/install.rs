@@ -27,7 +27,8 @@ pub enum Staged {
 }
 
 impl Staged {
-    fn target(&self) -> &str {
+    /// The key it installs.
+    pub fn target(&self) -> &str {
         match self {
             Staged::Zset(key, _) | Staged::Hash(key, _) => key,
         }

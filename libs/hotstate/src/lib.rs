@@ -14,6 +14,12 @@
 //!   into place if still missing; a group rebuilt from nothing expires after
 //!   `hot.empty_ttl_secs` unless written to.
 //! - [`rebuilds`]: concurrent misses of one key coalesce; rebuilds have their own bulkhead.
+//! - [`repair`]: after each persisted batch, its events are applied to Redis again (a no-op
+//!   where they are; never creating a group), which mends a hot-state update that failed
+//!   after the PubAck.
+//! - [`verify`]: every `hot.verify_interval_secs` the groups recent batches touched
+//!   ([`recent`]) are compared with MySQL plus the tail, and rebuilt where Redis differs
+//!   (a fail-over that lost recent writes to keys that still exist).
 //!
 //! A domain's rebuild of groups `ids`: `rebuilds.run(ids, |ids| { pin = tail.pin()?; rows =
 //! MySQL(ids); events = pin.events(keys(ids)); merge by sequence; install(each) })`.
@@ -29,14 +35,20 @@ pub mod install;
 pub mod keys;
 pub mod pairs;
 pub mod rebuilds;
+pub mod recent;
+pub mod repair;
 pub mod script;
 pub mod tail;
+pub mod verify;
 
 pub use install::{Staged, install};
 pub use keys::Group;
 pub use rebuilds::Rebuilds;
+pub use recent::Recent;
+pub use repair::{Reapply, Repairing};
 pub use script::{Call, Script};
 pub use tail::{Pin, Tail, TailSpec};
+pub use verify::{Truth, Verifier};
 
 /// Why hot state could not be read or rebuilt.
 #[derive(Debug, thiserror::Error)]

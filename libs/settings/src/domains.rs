@@ -209,6 +209,14 @@ pub struct HotSettings {
     /// point (the worker calls again from there): bounded work per call, however many
     /// follows a user has and however few follow back.
     pub friend_scan_max: usize,
+    /// How often the drift verifier compares the groups recent batches touched with MySQL
+    /// plus the tail, and rebuilds those that differ (a Redis fail-over's partial loss).
+    pub verify_interval_secs: u64,
+    /// Most groups one instance verifies per round (bounded work; the newest touched first).
+    pub verify_max_groups: usize,
+    /// How many rounds a group stays in the verifier's sample after its last persisted
+    /// write: a fail-over that loses writes a little after they were persisted is caught.
+    pub verify_rounds: u32,
 }
 
 impl Default for HotSettings {
@@ -223,6 +231,9 @@ impl Default for HotSettings {
             tail_max_events: 1_000_000,
             list_page: 1_000,
             friend_scan_max: 100_000,
+            verify_interval_secs: 60,
+            verify_max_groups: 1_000,
+            verify_rounds: 3,
         }
     }
 }

@@ -271,6 +271,9 @@ impl Settings {
             || hot.tail_poll_ms == 0
             || hot.tail_wait_ms == 0
             || hot.tail_max_events == 0
+            || hot.verify_interval_secs == 0
+            || hot.verify_max_groups == 0
+            || hot.verify_rounds == 0
         {
             return invalid("every hot.* setting must be above 0");
         }

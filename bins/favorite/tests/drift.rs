@@ -95,7 +95,10 @@ impl Running {
         };
         let js = async_nats::jetstream::new(self.env.nats_client().await.unwrap());
         let subject = contract::favorite::event_subject(AUTHOR, VIDEO, FAN);
-        let seq = mesh::events::publish(&js, subject, &event).await.unwrap();
+        let seq = mesh::events::publish(&js, subject, &event, None)
+            .await
+            .unwrap()
+            .sequence;
         (seq, event)
     }
 

@@ -61,7 +61,11 @@ type Seen = (i64, i64, Vec<i64>, Vec<i64>);
 
 impl Running {
     async fn list(&self, user_id: i64, kind: ListKind) -> Vec<i64> {
-        let list = ListRelations { user_id, kind };
+        let list = ListRelations {
+            user_id,
+            kind,
+            after: None,
+        };
         self.caller.call(&list).await.unwrap().user_ids
     }
 
@@ -90,7 +94,10 @@ impl Running {
         };
         let js = async_nats::jetstream::new(self.env.nats_client().await.unwrap());
         let subject = contract::relation::event_subject(FAN, STAR);
-        let seq = mesh::events::publish(&js, subject, &event).await.unwrap();
+        let seq = mesh::events::publish(&js, subject, &event, None)
+            .await
+            .unwrap()
+            .sequence;
         (seq, event)
     }
 

@@ -159,6 +159,7 @@ async fn a_stalled_redis_makes_follows_503_in_time_and_they_count_once_it_is_bac
         let list = ListRelations {
             user_id: STAR,
             kind: ListKind::Followers,
+            after: None,
         };
         let listed = caller.call(&list).await.unwrap().user_ids.len() as i64;
         if (count, listed) == (want, want) {

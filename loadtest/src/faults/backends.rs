@@ -89,7 +89,7 @@ async fn create_streams_r3(url: &str) -> anyhow::Result<()> {
 
 /// The replicas of the FAVORITES stream and the name of its leader (the node to kill).
 pub async fn favorites_leader(url: &str) -> anyhow::Result<(usize, String)> {
-    let js = jetstream::new(async_nats::connect(url).await?);
+    let js = jetstream::new(async_nats::connect(super::fault::first(url)).await?);
     let mut stream = js
         .get_stream(contract::favorite::STREAM)
         .await

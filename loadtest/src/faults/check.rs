@@ -121,7 +121,7 @@ async fn in_redis(api: &Api, world: &World, ledgers: &[Ledger]) -> anyhow::Resul
 /// info) that differ from MySQL's: a write that failed after its event was stored shows here.
 async fn drift(api: &Api, db: &MySqlPool, world: &World) -> anyhow::Result<u64> {
     let mut drift = 0;
-    let feed = api.get("feed", &[("latest_time", "99999999999999".into())]).await.map_err(http)?;
+    let feed = read(api, "feed", &[("latest_time", "99999999999999".into())]).await?;
     for video in feed["video_list"].as_array().into_iter().flatten() {
         let id = video["id"].as_i64().unwrap_or_default();
         let likes = scalar(db, "SELECT COUNT(*) FROM favorites WHERE liked AND video_id = ?", id).await?;
@@ -130,7 +130,7 @@ async fn drift(api: &Api, db: &MySqlPool, world: &World) -> anyhow::Result<u64> 
         drift += u64::from(video["comment_count"].as_i64() != Some(comments));
     }
     for target in &world.targets {
-        let info = api.get("user", &[("user_id", target.id.to_string()), ("token", target.token.clone())]).await.map_err(http)?;
+        let info = read(api, "user", &[("user_id", target.id.to_string()), ("token", target.token.clone())]).await?;
         let followers = scalar(db, "SELECT COUNT(*) FROM follows WHERE following AND followee_id = ?", target.id).await?;
         drift += u64::from(info["user"]["follower_count"].as_i64() != Some(followers));
     }
@@ -142,7 +142,7 @@ async fn history(api: &Api, token: &str, target: i64) -> anyhow::Result<Vec<Stri
     let (mut texts, mut after) = (Vec::new(), 0i64);
     loop {
         let query = [("token", token.to_owned()), ("to_user_id", target.to_string()), ("pre_msg_time", after.to_string())];
-        let page = api.get("message/chat", &query).await.map_err(http)?;
+        let page = read(api, "message/chat", &query).await?;
         let messages = page["message_list"].as_array().cloned().unwrap_or_default();
         let Some(last) = messages.last() else { return Ok(texts) };
         after = last["create_time"].as_i64().unwrap_or(i64::MAX);
@@ -151,13 +151,26 @@ async fn history(api: &Api, token: &str, target: i64) -> anyhow::Result<Vec<Stri
 }
 
 async fn read_ids(api: &Api, path: &str, query: &[(&str, String)], field: &str) -> anyhow::Result<Vec<i64>> {
-    let body = api.get(path, query).await.map_err(http)?;
+    let body = read(api, path, query).await?;
     Ok(super::api::ids(&body, field))
 }
 
-fn http((status, message): (u16, String)) -> anyhow::Error {
-    anyhow::anyhow!("a read after the load failed with HTTP {status}: {message}")
+/// A read after the load, repeated for up to `READ_RETRY` while it fails: the stack may
+/// still be recovering (a read that fails for that long is the scenario's failure).
+async fn read(api: &Api, path: &str, query: &[(&str, String)]) -> anyhow::Result<serde_json::Value> {
+    let started = Instant::now();
+    loop {
+        match api.get(path, query).await {
+            Ok(body) => return Ok(body),
+            Err((status, message)) if started.elapsed() > READ_RETRY => {
+                anyhow::bail!("GET {path} after the load still failed after {READ_RETRY:?}: HTTP {status}: {message}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
+    }
 }
+
+const READ_RETRY: Duration = Duration::from_secs(30);
 
 async fn pairs(db: &MySqlPool, sql: &str) -> anyhow::Result<HashMap<(i64, i64), bool>> {
     let rows = sqlx::query(sql).fetch_all(db).await?;

@@ -40,6 +40,10 @@ pub struct Ledger {
     /// The `status_msg` of the last failure, as the client saw it.
     pub last_error_msg: String,
     pub last_ack: Option<Instant>,
+    /// When each write was acknowledged (to count those acknowledged during the fault).
+    pub ack_times: Vec<Instant>,
+    /// Failed attempts per kind of write (like, comment, follow, message).
+    pub failed_kinds: BTreeMap<&'static str, u64>,
 }
 
 /// What a writer needs to write.
@@ -169,11 +173,13 @@ impl Writer {
             Ok(body) => {
                 self.ledger.acked += 1;
                 self.ledger.last_ack = Some(Instant::now());
+                self.ledger.ack_times.push(Instant::now());
                 Some(body)
             }
             Err((status, message)) => {
                 let now = Instant::now();
                 self.ledger.last_error_msg = message;
+                *self.ledger.failed_kinds.entry(kind(path)).or_default() += 1;
                 *self.ledger.errors.entry(status).or_default() += 1;
                 self.ledger.first_error.get_or_insert(now);
                 self.ledger.last_error = Some(now);
@@ -183,5 +189,15 @@ impl Writer {
                 None
             }
         }
+    }
+}
+
+/// The kind of write a path makes, for the report.
+fn kind(path: &str) -> &'static str {
+    match path {
+        "favorite/action" => "like",
+        "comment/action" => "comment",
+        "relation/action" => "follow",
+        _ => "message",
     }
 }

@@ -20,6 +20,8 @@ impl MariaDb {
         let data = dir.join("data");
         std::fs::create_dir_all(&data)?;
         let install = Command::new(bin("GOPHERTOK_MARIADB_INSTALL_DB_BIN", "mariadb-install-db"))
+            .arg("--no-defaults")
+            .args(user(&dir)?)
             .arg(format!("--datadir={}", data.display()))
             .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
             .output()
@@ -34,6 +36,7 @@ impl MariaDb {
         let mut command = Command::new(bin("GOPHERTOK_MARIADBD_BIN", "/usr/sbin/mariadbd"));
         command
             .arg("--no-defaults")
+            .args(user(&dir)?)
             .arg(format!("--datadir={}", data.display()))
             .arg(format!("--socket={}", dir.join("mysqld.sock").display()))
             .arg(format!("--pid-file={}", dir.join("mysqld.pid").display()))
@@ -56,6 +59,14 @@ impl MariaDb {
     pub fn url(&self) -> String {
         format!("mysql://root@127.0.0.1:{}", self.port)
     }
+}
+
+/// `--user=root` when the runner is root (mariadbd refuses root unless told so; without
+/// `--no-defaults` the system my.cnf would switch it to `mysql`, who cannot write `dir`).
+fn user(dir: &Path) -> anyhow::Result<Vec<&'static str>> {
+    use std::os::unix::fs::MetadataExt;
+    let root = std::fs::metadata(dir)?.uid() == 0;
+    Ok(if root { vec!["--user=root"] } else { Vec::new() })
 }
 
 fn bin(variable: &str, name: &str) -> PathBuf {

@@ -7,6 +7,10 @@ use super::{check::Counts, fault::Fault};
 pub struct Row {
     pub fault: Fault,
     pub acked: u64,
+    /// Acknowledged between the injection and the heal.
+    pub acked_during: u64,
+    /// Failed attempts per kind of write, e.g. "3 like, 12 message".
+    pub failed_kinds: String,
     pub counts: Counts,
     /// HTTP status (0: no answer, 299: 200 with a non-zero status_code) → count.
     pub errors: BTreeMap<u16, u64>,
@@ -27,6 +31,8 @@ impl Row {
         Self {
             fault,
             acked: 0,
+            acked_during: 0,
+            failed_kinds: String::new(),
             counts: Counts::default(),
             errors: BTreeMap::new(),
             errors_after_heal: None,
@@ -43,7 +49,7 @@ impl Row {
     }
 }
 
-const HEADER: &str = "| fault | result | acked writes | items | in MySQL | in Redis | lost | dup | drift | client errors | errors until | persisted after | notes |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+const HEADER: &str = "| fault | result | acked writes (during fault) | items | in MySQL | in Redis | lost | dup | drift | client errors | errors until | persisted after | notes |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
 
 /// The table, then each failed row's reasons and each row's last client error message.
 pub fn table(rows: &[Row]) -> String {
@@ -52,17 +58,18 @@ pub fn table(rows: &[Row]) -> String {
         let c = &row.counts;
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} ({}) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.fault.name(),
             if row.passed() { "PASS" } else { "FAIL" },
             row.acked,
+            row.acked_during,
             c.items,
             c.in_mysql,
             c.in_redis,
             c.lost,
             c.duplicated,
             c.drift,
-            errors(&row.errors),
+            errors(&row.errors, &row.failed_kinds),
             recovery(row),
             c.persisted_after.map_or("never".into(), secs),
             row.note.replace('|', "/"),
@@ -85,12 +92,12 @@ pub fn table(rows: &[Row]) -> String {
     out
 }
 
-fn errors(errors: &BTreeMap<u16, u64>) -> String {
+fn errors(errors: &BTreeMap<u16, u64>, kinds: &str) -> String {
     if errors.is_empty() {
         return "0".into();
     }
     let parts: Vec<String> = errors.iter().map(|(status, n)| format!("{n}×{status}")).collect();
-    parts.join(" ")
+    format!("{} ({kinds})", parts.join(" "))
 }
 
 /// "until X s after the fault (Y s after the heal)".

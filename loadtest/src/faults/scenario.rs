@@ -11,7 +11,7 @@ use super::{
     api::Api,
     backends::Servers,
     check::{self, Counts},
-    fault::{Fault, QUICK},
+    fault::{Fault, quick},
     load::{self, Ledger, Plan},
     report::Row,
     stack::Stack,
@@ -42,9 +42,12 @@ pub async fn run(fault: Fault, size: &Size) -> Row {
 async fn run_inner(fault: Fault, size: &Size) -> anyhow::Result<Row> {
     let dir = tempfile::Builder::new().prefix("gt-faults-").tempdir()?;
     let mut servers = Servers::start(dir.path(), fault.nats(), fault.own_mysql()).await?;
+    let began = Instant::now();
     let mut stack = Stack::start(dir.path(), &servers.backends).await?;
     let api = Api::new(&stack.edge_url)?;
+    let stack_up = began.elapsed();
     let world = World::create(&api, &servers.db, size.writers).await?;
+    eprintln!("faults: servers+stack up in {stack_up:?}, accounts in {:?}", began.elapsed() - stack_up);
     let stop = Arc::new(AtomicBool::new(false));
     let writers = spawn_writers(&api, &world, &stop, size);
 
@@ -70,7 +73,9 @@ async fn run_inner(fault: Fault, size: &Size) -> anyhow::Result<Row> {
     for writer in writers {
         ledgers.push(writer.await?);
     }
+    let counting = Instant::now();
     let counts = check::count(&api, &servers.db, &world, &ledgers, size.persist_wait).await?;
+    eprintln!("faults: counted in {:?}", counting.elapsed());
     if fault == Fault::MysqlStop {
         note = format!("mysqld SIGSTOPped {} s", outage.as_secs());
     }
@@ -124,6 +129,15 @@ fn row(fault: Fault, ledgers: &[Ledger], counts: Counts, injected: Instant, heal
     }
     let last_error = ledgers.iter().filter_map(|l| l.last_error).max();
     let slowest = ledgers.iter().map(|l| l.slowest_error).max().unwrap_or_default();
+    let during = ledgers
+        .iter()
+        .flat_map(|l| &l.ack_times)
+        .filter(|at| **at > injected && **at < healed)
+        .count() as u64;
+    let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
+    for (kind, n) in ledgers.iter().flat_map(|l| &l.failed_kinds) {
+        *kinds.entry(kind).or_default() += n;
+    }
     let resumed = ledgers.iter().filter_map(|l| l.last_ack).any(|at| at > healed);
     let message = ledgers.iter().map(|l| l.last_error_msg.clone()).find(|m| !m.is_empty());
     let mut failures = Vec::new();
@@ -140,12 +154,21 @@ fn row(fault: Fault, ledgers: &[Ledger], counts: Counts, injected: Instant, heal
     if !resumed {
         failures.push("no write acknowledged after the heal".into());
     }
-    if fault == Fault::RedisUnreachable && slowest > QUICK {
-        failures.push(format!("slowest failed write took {slowest:?} (> {QUICK:?})"));
+    if fault == Fault::MysqlStop && during == 0 {
+        failures.push("no write acknowledged while MySQL was stopped".into());
+    }
+    if fault == Fault::RedisUnreachable && slowest > quick() {
+        failures.push(format!("slowest failed write took {slowest:?} (> {:?})", quick()));
     }
     Row {
         fault,
         acked: ledgers.iter().map(|l| l.acked).sum(),
+        acked_during: during,
+        failed_kinds: kinds
+            .iter()
+            .map(|(kind, n)| format!("{n} {kind}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         counts,
         errors,
         errors_after_heal: last_error.map(|at| at.saturating_duration_since(healed)),

@@ -105,7 +105,7 @@ impl Stack {
         })
         .await;
         self.fail_with_exits(waited)?;
-        let nats = async_nats::connect(&self.nats_url).await?;
+        let nats = async_nats::connect(super::fault::first(&self.nats_url)).await?;
         for (name, _) in WORKERS {
             let want = self.procs.iter().filter(|(kind, _)| kind == name).count();
             let waited = wait_until(&format!("{want} {name} instances"), 60, || {
@@ -180,6 +180,9 @@ fn environment(dir: &Path, backends: &Backends, edge_port: u16) -> Vec<(String, 
             "GOPHERTOK__EDGE__PUBLIC_BASE_URL",
             format!("http://127.0.0.1:{edge_port}"),
         ),
+        // An exit's first lines say why, without a backtrace burying them in the report.
+        ("RUST_BACKTRACE", "0".into()),
+        ("RUST_LIB_BACKTRACE", "0".into()),
         // No metrics port: the file's fixed one would clash between scenarios.
         ("GOPHERTOK__EDGE__METRICS_LISTEN", String::new()),
     ];

@@ -1,0 +1,48 @@
+//! The fault runner at a small size, as the suite runs it: every scenario on its own fresh
+//! servers, and the rows that today's code must pass asserted. The worker binaries are
+//! built first (cargo builds only this package's own binaries for its tests), with the same
+//! cargo and target directory as this test.
+
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use loadtest::faults::{self, Fault};
+
+/// Builds the binaries the stack runs, next to this test's own target directory.
+fn build_workers() {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet"])
+        .args(["-p", "user", "-p", "video", "-p", "favorite", "-p", "comment"])
+        .args(["-p", "relation", "-p", "chat", "-p", "edge"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "building the worker binaries failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_fault_loses_or_duplicates_an_acknowledged_write() {
+    build_workers();
+    let size = faults::Size {
+        writers: 4,
+        phase: Duration::from_secs(3),
+        outage: Duration::from_secs(3),
+        // The issue's 30 s, shortened to keep the suite near its time budget.
+        mysql_outage: Duration::from_secs(8),
+        persist_wait: Duration::from_secs(60),
+    };
+    let rows = faults::run(&faults::ALL, &size).await;
+    let table = faults::table(&rows);
+    println!("{table}");
+    for row in &rows {
+        match row.fault {
+            // Not asserted until issue 11's "Replication and fsync" point lands: the workers
+            // create their streams at the files' num_replicas 1 (there is no `nats.replicas`
+            // yet), so killing the node that holds FAVORITES stops likes until it returns.
+            Fault::ClusterNodeKill => continue,
+            _ => assert!(row.passed(), "{:?} failed:\n{table}", row.fault),
+        }
+    }
+}

@@ -60,7 +60,10 @@ impl Api {
 
     /// Registers `name` and returns its user id and token.
     pub async fn register(&self, name: &str) -> anyhow::Result<(i64, String)> {
-        let query = [("username", name.to_owned()), ("password", "faults-pw".into())];
+        let query = [
+            ("username", name.to_owned()),
+            ("password", "faults-pw".into()),
+        ];
         let body = self
             .post("user/register", &query)
             .await
@@ -75,6 +78,11 @@ impl Api {
 pub fn ids(body: &Value, list: &str) -> Vec<i64> {
     body[list]
         .as_array()
-        .map(|items| items.iter().filter_map(|item| item["id"].as_i64()).collect())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item["id"].as_i64())
+                .collect()
+        })
         .unwrap_or_default()
 }

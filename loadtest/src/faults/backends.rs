@@ -53,7 +53,11 @@ impl Servers {
             ..Default::default()
         };
         let db = settings::connect_mysql(&settings).await?;
-        let nats_url = nodes.iter().map(NatsNode::url).collect::<Vec<_>>().join(",");
+        let nats_url = nodes
+            .iter()
+            .map(NatsNode::url)
+            .collect::<Vec<_>>()
+            .join(",");
         let backends = Backends {
             nats_url,
             mysql_url,

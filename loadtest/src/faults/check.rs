@@ -26,10 +26,18 @@ pub struct Counts {
     /// How long MySQL took to hold every item after the load stopped (None: it never did
     /// within the wait).
     pub persisted_after: Option<Duration>,
+    /// Why the reads through the edge could not be made (Redis columns then unknown).
+    pub read_error: Option<String>,
 }
 
 /// Waits up to `wait` for MySQL to hold everything, then counts.
-pub async fn count(api: &Api, db: &MySqlPool, world: &World, ledgers: &[Ledger], wait: Duration) -> anyhow::Result<Counts> {
+pub async fn count(
+    api: &Api,
+    db: &MySqlPool,
+    world: &World,
+    ledgers: &[Ledger],
+    wait: Duration,
+) -> anyhow::Result<Counts> {
     let started = Instant::now();
     let mut mysql = loop {
         let found = in_mysql(db, world, ledgers).await;
@@ -42,8 +50,20 @@ pub async fn count(api: &Api, db: &MySqlPool, world: &World, ledgers: &[Ledger],
         }
     };
     mysql.persisted_after = (mysql.lost == 0).then(|| started.elapsed());
-    let redis = in_redis(api, world, ledgers).await?;
-    let drift = drift(api, db, world).await?;
+    let reads = async {
+        Ok::<_, anyhow::Error>((
+            in_redis(api, world, ledgers).await?,
+            drift(api, db, world).await?,
+        ))
+    };
+    let (redis, drift) = match reads.await {
+        Ok(found) => found,
+        // The MySQL numbers still stand; the row fails on the reason.
+        Err(error) => {
+            mysql.read_error = Some(format!("{error:#}"));
+            return Ok(mysql);
+        }
+    };
     Ok(Counts {
         in_redis: mysql.items - redis.0,
         lost: mysql.lost.max(redis.0),
@@ -56,24 +76,64 @@ pub async fn count(api: &Api, db: &MySqlPool, world: &World, ledgers: &[Ledger],
 /// Items, found, lost and duplicated in MySQL.
 async fn in_mysql(db: &MySqlPool, world: &World, ledgers: &[Ledger]) -> anyhow::Result<Counts> {
     let users = list(world.writers.iter().map(|w| w.id));
-    let likes = pairs(db, &format!("SELECT user_id, video_id, liked FROM favorites WHERE user_id IN ({users})")).await?;
-    let follows = pairs(db, &format!("SELECT follower_id, followee_id, following FROM follows WHERE follower_id IN ({users})")).await?;
-    let comments = texts(db, &format!("SELECT content FROM comments WHERE deleted = 0 AND video_id IN ({})", list(world.videos.iter().copied()))).await?;
-    let messages = texts(db, &format!("SELECT content FROM messages WHERE from_id IN ({users})")).await?;
+    let likes = pairs(
+        db,
+        &format!("SELECT user_id, video_id, liked FROM favorites WHERE user_id IN ({users})"),
+    )
+    .await?;
+    let follows = pairs(
+        db,
+        &format!(
+            "SELECT follower_id, followee_id, following FROM follows WHERE follower_id IN ({users})"
+        ),
+    )
+    .await?;
+    let comments = texts(
+        db,
+        &format!(
+            "SELECT content FROM comments WHERE deleted = 0 AND video_id IN ({})",
+            list(world.videos.iter().copied())
+        ),
+    )
+    .await?;
+    let messages = texts(
+        db,
+        &format!("SELECT content FROM messages WHERE from_id IN ({users})"),
+    )
+    .await?;
     let mut counts = Counts::default();
     for ledger in ledgers {
         let mut tally = |found: bool| {
             counts.items += 1;
-            if found { counts.in_mysql += 1 } else { counts.lost += 1 }
+            if found {
+                counts.in_mysql += 1
+            } else {
+                counts.lost += 1
+            }
         };
         for (video, liked) in &ledger.likes {
             tally(likes.get(&(ledger.user, *video)).copied().unwrap_or(false) == *liked);
         }
         for (target, following) in &ledger.follows {
-            tally(follows.get(&(ledger.user, *target)).copied().unwrap_or(false) == *following);
+            tally(
+                follows
+                    .get(&(ledger.user, *target))
+                    .copied()
+                    .unwrap_or(false)
+                    == *following,
+            );
         }
-        for text in ledger.comments.iter().map(|(_, t)| t).chain(ledger.messages.iter().map(|(_, t)| t)) {
-            let copies = comments.get(text).or(messages.get(text)).copied().unwrap_or(0);
+        for text in ledger
+            .comments
+            .iter()
+            .map(|(_, t)| t)
+            .chain(ledger.messages.iter().map(|(_, t)| t))
+        {
+            let copies = comments
+                .get(text)
+                .or(messages.get(text))
+                .copied()
+                .unwrap_or(0);
             tally(copies > 0);
             counts.duplicated += u64::from(copies > 1);
         }
@@ -85,11 +145,28 @@ async fn in_mysql(db: &MySqlPool, world: &World, ledgers: &[Ledger]) -> anyhow::
 async fn in_redis(api: &Api, world: &World, ledgers: &[Ledger]) -> anyhow::Result<(u64, u64)> {
     let (mut missing, mut twice) = (0, 0);
     for (writer, ledger) in world.writers.iter().zip(ledgers) {
-        let me = [("user_id", writer.id.to_string()), ("token", writer.token.clone())];
-        let liked: HashSet<i64> = read_ids(api, "favorite/list", &me, "video_list").await?.into_iter().collect();
-        missing += ledger.likes.iter().filter(|(v, l)| liked.contains(v) != **l).count() as u64;
-        let followed: HashSet<i64> = read_ids(api, "relation/follow/list", &me, "user_list").await?.into_iter().collect();
-        missing += ledger.follows.iter().filter(|(t, f)| followed.contains(t) != **f).count() as u64;
+        let me = [
+            ("user_id", writer.id.to_string()),
+            ("token", writer.token.clone()),
+        ];
+        let liked: HashSet<i64> = read_ids(api, "favorite/list", &me, "video_list")
+            .await?
+            .into_iter()
+            .collect();
+        missing += ledger
+            .likes
+            .iter()
+            .filter(|(v, l)| liked.contains(v) != **l)
+            .count() as u64;
+        let followed: HashSet<i64> = read_ids(api, "relation/follow/list", &me, "user_list")
+            .await?
+            .into_iter()
+            .collect();
+        missing += ledger
+            .follows
+            .iter()
+            .filter(|(t, f)| followed.contains(t) != **f)
+            .count() as u64;
         let mut chat: HashMap<String, u64> = HashMap::new();
         for target in world.targets.iter().map(|t| t.id) {
             for text in history(api, &writer.token, target).await? {
@@ -124,14 +201,37 @@ async fn drift(api: &Api, db: &MySqlPool, world: &World) -> anyhow::Result<u64> 
     let feed = read(api, "feed", &[("latest_time", "99999999999999".into())]).await?;
     for video in feed["video_list"].as_array().into_iter().flatten() {
         let id = video["id"].as_i64().unwrap_or_default();
-        let likes = scalar(db, "SELECT COUNT(*) FROM favorites WHERE liked AND video_id = ?", id).await?;
-        let comments = scalar(db, "SELECT COUNT(*) FROM comments WHERE NOT deleted AND video_id = ?", id).await?;
+        let likes = scalar(
+            db,
+            "SELECT COUNT(*) FROM favorites WHERE liked AND video_id = ?",
+            id,
+        )
+        .await?;
+        let comments = scalar(
+            db,
+            "SELECT COUNT(*) FROM comments WHERE NOT deleted AND video_id = ?",
+            id,
+        )
+        .await?;
         drift += u64::from(video["favorite_count"].as_i64() != Some(likes));
         drift += u64::from(video["comment_count"].as_i64() != Some(comments));
     }
     for target in &world.targets {
-        let info = read(api, "user", &[("user_id", target.id.to_string()), ("token", target.token.clone())]).await?;
-        let followers = scalar(db, "SELECT COUNT(*) FROM follows WHERE following AND followee_id = ?", target.id).await?;
+        let info = read(
+            api,
+            "user",
+            &[
+                ("user_id", target.id.to_string()),
+                ("token", target.token.clone()),
+            ],
+        )
+        .await?;
+        let followers = scalar(
+            db,
+            "SELECT COUNT(*) FROM follows WHERE following AND followee_id = ?",
+            target.id,
+        )
+        .await?;
         drift += u64::from(info["user"]["follower_count"].as_i64() != Some(followers));
     }
     Ok(drift)
@@ -141,29 +241,50 @@ async fn drift(api: &Api, db: &MySqlPool, world: &World) -> anyhow::Result<u64> 
 async fn history(api: &Api, token: &str, target: i64) -> anyhow::Result<Vec<String>> {
     let (mut texts, mut after) = (Vec::new(), 0i64);
     loop {
-        let query = [("token", token.to_owned()), ("to_user_id", target.to_string()), ("pre_msg_time", after.to_string())];
+        let query = [
+            ("token", token.to_owned()),
+            ("to_user_id", target.to_string()),
+            ("pre_msg_time", after.to_string()),
+        ];
         let page = read(api, "message/chat", &query).await?;
         let messages = page["message_list"].as_array().cloned().unwrap_or_default();
-        let Some(last) = messages.last() else { return Ok(texts) };
+        let Some(last) = messages.last() else {
+            return Ok(texts);
+        };
         after = last["create_time"].as_i64().unwrap_or(i64::MAX);
-        texts.extend(messages.iter().filter_map(|m| m["content"].as_str().map(str::to_owned)));
+        texts.extend(
+            messages
+                .iter()
+                .filter_map(|m| m["content"].as_str().map(str::to_owned)),
+        );
     }
 }
 
-async fn read_ids(api: &Api, path: &str, query: &[(&str, String)], field: &str) -> anyhow::Result<Vec<i64>> {
+async fn read_ids(
+    api: &Api,
+    path: &str,
+    query: &[(&str, String)],
+    field: &str,
+) -> anyhow::Result<Vec<i64>> {
     let body = read(api, path, query).await?;
     Ok(super::api::ids(&body, field))
 }
 
 /// A read after the load, repeated for up to `READ_RETRY` while it fails: the stack may
 /// still be recovering (a read that fails for that long is the scenario's failure).
-async fn read(api: &Api, path: &str, query: &[(&str, String)]) -> anyhow::Result<serde_json::Value> {
+async fn read(
+    api: &Api,
+    path: &str,
+    query: &[(&str, String)],
+) -> anyhow::Result<serde_json::Value> {
     let started = Instant::now();
     loop {
         match api.get(path, query).await {
             Ok(body) => return Ok(body),
             Err((status, message)) if started.elapsed() > READ_RETRY => {
-                anyhow::bail!("GET {path} after the load still failed after {READ_RETRY:?}: HTTP {status}: {message}")
+                anyhow::bail!(
+                    "GET {path} after the load still failed after {READ_RETRY:?}: HTTP {status}: {message}"
+                )
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
         }
@@ -174,7 +295,10 @@ const READ_RETRY: Duration = Duration::from_secs(30);
 
 async fn pairs(db: &MySqlPool, sql: &str) -> anyhow::Result<HashMap<(i64, i64), bool>> {
     let rows = sqlx::query(sql).fetch_all(db).await?;
-    Ok(rows.iter().map(|r| ((r.get(0), r.get(1)), r.get(2))).collect())
+    Ok(rows
+        .iter()
+        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+        .collect())
 }
 
 async fn texts(db: &MySqlPool, sql: &str) -> anyhow::Result<HashMap<String, u64>> {

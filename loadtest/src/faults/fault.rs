@@ -96,7 +96,12 @@ impl Fault {
                 String::new()
             }
             Self::MysqlStop => {
-                servers.mariadb.as_ref().context("no own MariaDB")?.proc.freeze()?;
+                servers
+                    .mariadb
+                    .as_ref()
+                    .context("no own MariaDB")?
+                    .proc
+                    .freeze()?;
                 String::new()
             }
             Self::RedisFlush => {
@@ -108,14 +113,21 @@ impl Fault {
                 String::new()
             }
             Self::RedisUnreachable => {
-                servers.redis.proc.as_ref().context("redis not running")?.freeze()?;
+                servers
+                    .redis
+                    .proc
+                    .as_ref()
+                    .context("redis not running")?
+                    .freeze()?;
                 String::new()
             }
             Self::StoreFull => fill(&stack.nats_url).await?,
             Self::ClusterNodeKill => {
                 let (replicas, leader) = favorites_leader(&stack.nats_url).await?;
                 let node = servers.nats.iter_mut().find(|n| n.name == leader);
-                node.with_context(|| format!("no node {leader:?}"))?.kill().await?;
+                node.with_context(|| format!("no node {leader:?}"))?
+                    .kill()
+                    .await?;
                 format!("FAVORITES had R{replicas}; leader {leader} killed")
             }
         })
@@ -130,7 +142,12 @@ impl Fault {
                 }
             }
             Self::NatsRestart => servers.nats[0].start().await?,
-            Self::MysqlStop => servers.mariadb.as_ref().context("no MariaDB")?.proc.thaw()?,
+            Self::MysqlStop => servers
+                .mariadb
+                .as_ref()
+                .context("no MariaDB")?
+                .proc
+                .thaw()?,
             Self::RedisFlush => {}
             Self::RedisRestart => servers.redis.restart().await?,
             Self::RedisUnreachable => servers.redis.proc.as_ref().context("no redis")?.thaw()?,
@@ -158,7 +175,10 @@ async fn fill(url: &str) -> anyhow::Result<String> {
     for sent in 0u64.. {
         let ack = js.publish("faults.filler", chunk.clone()).await?.await;
         if let Err(error) = ack {
-            return Ok(format!("store of {} MiB full after {sent} fillers: {error}", TINY_STORE >> 20));
+            return Ok(format!(
+                "store of {} MiB full after {sent} fillers: {error}",
+                TINY_STORE >> 20
+            ));
         }
         anyhow::ensure!(sent < 4 * (TINY_STORE >> 19), "the store never filled up");
     }

@@ -92,7 +92,10 @@ impl Writer {
             ("video_id", video.to_string()),
             ("action_type", if liked { "1" } else { "2" }.into()),
         ];
-        if self.until_acked("favorite/action", &query, stop, drain).await {
+        if self
+            .until_acked("favorite/action", &query, stop, drain)
+            .await
+        {
             self.ledger.likes.insert(video, liked);
         }
     }
@@ -105,7 +108,10 @@ impl Writer {
             ("to_user_id", target.to_string()),
             ("action_type", if following { "1" } else { "2" }.into()),
         ];
-        if self.until_acked("relation/action", &query, stop, drain).await {
+        if self
+            .until_acked("relation/action", &query, stop, drain)
+            .await
+        {
             self.ledger.follows.insert(target, following);
         }
     }

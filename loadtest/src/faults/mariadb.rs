@@ -19,14 +19,17 @@ impl MariaDb {
         let dir = dir.join("mariadb");
         let data = dir.join("data");
         std::fs::create_dir_all(&data)?;
-        let install = Command::new(bin("GOPHERTOK_MARIADB_INSTALL_DB_BIN", "mariadb-install-db"))
-            .arg("--no-defaults")
-            .args(user(&dir)?)
-            .arg(format!("--datadir={}", data.display()))
-            .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
-            .output()
-            .await
-            .context("running mariadb-install-db (set GOPHERTOK_MARIADB_INSTALL_DB_BIN)")?;
+        let install = Command::new(bin(
+            "GOPHERTOK_MARIADB_INSTALL_DB_BIN",
+            "mariadb-install-db",
+        ))
+        .arg("--no-defaults")
+        .args(user(&dir)?)
+        .arg(format!("--datadir={}", data.display()))
+        .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
+        .output()
+        .await
+        .context("running mariadb-install-db (set GOPHERTOK_MARIADB_INSTALL_DB_BIN)")?;
         anyhow::ensure!(
             install.status.success(),
             "mariadb-install-db failed: {}",
@@ -66,7 +69,11 @@ impl MariaDb {
 fn user(dir: &Path) -> anyhow::Result<Vec<&'static str>> {
     use std::os::unix::fs::MetadataExt;
     let root = std::fs::metadata(dir)?.uid() == 0;
-    Ok(if root { vec!["--user=root"] } else { Vec::new() })
+    Ok(if root {
+        vec!["--user=root"]
+    } else {
+        Vec::new()
+    })
 }
 
 fn bin(variable: &str, name: &str) -> PathBuf {

@@ -112,7 +112,9 @@ pub fn binary(variable: &str, fallback: &str, name: &str) -> PathBuf {
     if let Some(path) = std::env::var_os(variable) {
         return PathBuf::from(path);
     }
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(fallback);
+    let local = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(fallback);
     if local.exists() {
         return local;
     }

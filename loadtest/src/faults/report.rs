@@ -77,7 +77,12 @@ pub fn table(rows: &[Row]) -> String {
     }
     for row in rows {
         for failure in &row.failures {
-            let _ = writeln!(out, "\n- {} FAIL: {}", row.fault.name(), failure.replace('\n', " "));
+            let _ = writeln!(
+                out,
+                "\n- {} FAIL: {}",
+                row.fault.name(),
+                failure.replace('\n', " ")
+            );
         }
         if let Some(message) = &row.error_message {
             let _ = writeln!(
@@ -96,7 +101,10 @@ fn errors(errors: &BTreeMap<u16, u64>, kinds: &str) -> String {
     if errors.is_empty() {
         return "0".into();
     }
-    let parts: Vec<String> = errors.iter().map(|(status, n)| format!("{n}×{status}")).collect();
+    let parts: Vec<String> = errors
+        .iter()
+        .map(|(status, n)| format!("{n}×{status}"))
+        .collect();
     format!("{} ({kinds})", parts.join(" "))
 }
 

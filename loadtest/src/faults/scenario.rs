@@ -3,7 +3,10 @@
 
 use std::{
     collections::BTreeMap,
-    sync::{Arc, atomic::{AtomicBool, Ordering}},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -47,7 +50,10 @@ async fn run_inner(fault: Fault, size: &Size) -> anyhow::Result<Row> {
     let api = Api::new(&stack.edge_url)?;
     let stack_up = began.elapsed();
     let world = World::create(&api, &servers.db, size.writers).await?;
-    eprintln!("faults: servers+stack up in {stack_up:?}, accounts in {:?}", began.elapsed() - stack_up);
+    eprintln!(
+        "faults: servers+stack up in {stack_up:?}, accounts in {:?}",
+        began.elapsed() - stack_up
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let writers = spawn_writers(&api, &world, &stop, size);
 
@@ -60,7 +66,7 @@ async fn run_inner(fault: Fault, size: &Size) -> anyhow::Result<Row> {
         _ => size.outage,
     };
     tokio::time::sleep(outage / 2).await;
-    let read = api.get("feed", &[]).await.map(|_| ()).map_err(|(status, _)| status);
+    let (read, reads_ok) = probe_reads(&api, &world).await;
     tokio::time::sleep(outage / 2).await;
     fault.heal(&mut servers, &mut stack).await?;
     let healed = Instant::now();
@@ -80,7 +86,12 @@ async fn run_inner(fault: Fault, size: &Size) -> anyhow::Result<Row> {
         note = format!("mysqld SIGSTOPped {} s", outage.as_secs());
     }
     note_read(&mut note, read);
-    Ok(row(fault, &ledgers, counts, injected, healed, note))
+    let mut row = row(fault, &ledgers, counts, injected, healed, note);
+    if fault == Fault::MysqlStop && !reads_ok {
+        row.failures
+            .push("reads did not keep answering while MySQL was stopped".into());
+    }
+    Ok(row)
 }
 
 fn spawn_writers(
@@ -109,11 +120,40 @@ fn spawn_writers(
         .collect()
 }
 
-fn note_read(note: &mut String, read: Result<(), u16>) {
-    let read = match read {
-        Ok(()) => "feed read mid-fault: ok".to_owned(),
-        Err(status) => format!("feed read mid-fault: HTTP {status}"),
-    };
+/// One read of each kind in the middle of the fault: do reads keep answering (from the hot
+/// state) while it lasts? "feed ok, comments 503, follows ok".
+async fn probe_reads(api: &Api, world: &World) -> (String, bool) {
+    let writer = &world.writers[0];
+    let reads = [
+        ("feed", "feed", vec![]),
+        (
+            "comments",
+            "comment/list",
+            vec![("video_id", world.videos[0].to_string())],
+        ),
+        (
+            "follows",
+            "relation/follow/list",
+            vec![
+                ("user_id", writer.id.to_string()),
+                ("token", writer.token.clone()),
+            ],
+        ),
+    ];
+    let (mut answers, mut all_ok) = (Vec::new(), true);
+    for (name, path, query) in reads {
+        let answer = match api.get(path, &query).await {
+            Ok(_) => "ok".to_owned(),
+            Err((status, _)) => status.to_string(),
+        };
+        all_ok &= answer == "ok";
+        answers.push(format!("{name} {answer}"));
+    }
+    (answers.join(", "), all_ok)
+}
+
+fn note_read(note: &mut String, read: String) {
+    let read = format!("reads mid-fault: {read}");
     *note = [note.as_str(), &read]
         .into_iter()
         .filter(|part| !part.is_empty())
@@ -122,13 +162,24 @@ fn note_read(note: &mut String, read: Result<(), u16>) {
 }
 
 /// Sums the ledgers into the report's row and decides pass or fail.
-fn row(fault: Fault, ledgers: &[Ledger], counts: Counts, injected: Instant, healed: Instant, note: String) -> Row {
+fn row(
+    fault: Fault,
+    ledgers: &[Ledger],
+    counts: Counts,
+    injected: Instant,
+    healed: Instant,
+    note: String,
+) -> Row {
     let mut errors: BTreeMap<u16, u64> = BTreeMap::new();
     for (status, n) in ledgers.iter().flat_map(|l| &l.errors) {
         *errors.entry(*status).or_default() += n;
     }
     let last_error = ledgers.iter().filter_map(|l| l.last_error).max();
-    let slowest = ledgers.iter().map(|l| l.slowest_error).max().unwrap_or_default();
+    let slowest = ledgers
+        .iter()
+        .map(|l| l.slowest_error)
+        .max()
+        .unwrap_or_default();
     let during = ledgers
         .iter()
         .flat_map(|l| &l.ack_times)
@@ -138,18 +189,29 @@ fn row(fault: Fault, ledgers: &[Ledger], counts: Counts, injected: Instant, heal
     for (kind, n) in ledgers.iter().flat_map(|l| &l.failed_kinds) {
         *kinds.entry(kind).or_default() += n;
     }
-    let resumed = ledgers.iter().filter_map(|l| l.last_ack).any(|at| at > healed);
-    let message = ledgers.iter().map(|l| l.last_error_msg.clone()).find(|m| !m.is_empty());
+    let resumed = ledgers
+        .iter()
+        .filter_map(|l| l.last_ack)
+        .any(|at| at > healed);
+    let message = ledgers
+        .iter()
+        .map(|l| l.last_error_msg.clone())
+        .find(|m| !m.is_empty());
     let mut failures = Vec::new();
     if counts.lost > 0 || counts.duplicated > 0 || counts.drift > 0 {
         failures.push("lost, duplicated or drifted".to_owned());
+    }
+    if let Some(error) = &counts.read_error {
+        failures.push(format!("reads after the load failed: {error}"));
     }
     if counts.persisted_after.is_none() {
         failures.push("MySQL never held every acknowledged write".into());
     }
     let unsettled: u64 = ledgers.iter().map(|l| l.unsettled).sum();
     if unsettled > 0 {
-        failures.push(format!("{unsettled} writes never acknowledged after the fault healed"));
+        failures.push(format!(
+            "{unsettled} writes never acknowledged after the fault healed"
+        ));
     }
     if !resumed {
         failures.push("no write acknowledged after the heal".into());
@@ -158,7 +220,10 @@ fn row(fault: Fault, ledgers: &[Ledger], counts: Counts, injected: Instant, heal
         failures.push("no write acknowledged while MySQL was stopped".into());
     }
     if fault == Fault::RedisUnreachable && slowest > quick() {
-        failures.push(format!("slowest failed write took {slowest:?} (> {:?})", quick()));
+        failures.push(format!(
+            "slowest failed write took {slowest:?} (> {:?})",
+            quick()
+        ));
     }
     Row {
         fault,

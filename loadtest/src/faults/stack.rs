@@ -171,7 +171,10 @@ fn environment(dir: &Path, backends: &Backends, edge_port: u16) -> Vec<(String, 
         ("GOPHERTOK__MYSQL__MAX_CONNECTIONS", "4".into()),
         ("GOPHERTOK__REDIS__URL", backends.redis_url.clone()),
         ("GOPHERTOK__REDIS__PREFIX", "gtf:".into()),
-        ("GOPHERTOK__DATA_DIR", dir.join("data").display().to_string()),
+        (
+            "GOPHERTOK__DATA_DIR",
+            dir.join("data").display().to_string(),
+        ),
         ("GOPHERTOK__TELEMETRY__LOG_FILTER", "warn".into()),
         // A killed persister's unacknowledged batch comes back in 5 s, not the file's wait.
         ("GOPHERTOK__PERSIST__ACK_WAIT_MS", "5000".into()),

@@ -1,8 +1,9 @@
 //! Load generation and its bookkeeping: the `seed` command that fills a deployment with a
 //! realistic data set, the manifest the k6 scripts read, and `verify`, which checks every
-//! sampled count the API answers against MySQL after a run.
+//! sampled count the API answers against MySQL after a run, and the fault runner.
 
 pub mod args;
+pub mod faults;
 pub mod manifest;
 pub mod seed;
 pub mod verify;

@@ -27,6 +27,7 @@
 
 pub mod install;
 pub mod keys;
+pub mod many;
 pub mod pairs;
 pub mod rebuilds;
 pub mod script;

@@ -20,7 +20,10 @@ use contract::user::{Claims, GetVerifyingKeys, VerifyingKeys};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind as JwtErrorKind};
 use mesh::Caller;
 
-use crate::error::ApiError;
+use crate::{
+    error::ApiError,
+    verified::{Verified, VerifiedTokens},
+};
 
 /// A fetch that succeeded is good for this long before an unknown `kid` may refetch.
 const REFETCH_AFTER: Duration = Duration::from_secs(5);
@@ -33,6 +36,8 @@ const UNKNOWN_MAX: usize = 10_000;
 
 pub struct Verifier {
     caller: Caller,
+    /// Tokens that passed the full check lately (skips the signature check).
+    verified: VerifiedTokens,
     /// The keys last fetched: read by every token, written once per fetch.
     keys: RwLock<Option<Arc<KeySet>>>,
     /// `kid`s no fetch knew, with when they were last looked for.
@@ -53,9 +58,10 @@ struct Attempt {
 }
 
 impl Verifier {
-    pub fn new(caller: Caller) -> Self {
+    pub fn new(caller: Caller, verified: VerifiedTokens) -> Self {
         Self {
             caller,
+            verified,
             keys: RwLock::new(None),
             unknown: Mutex::new(HashMap::new()),
             refresh: tokio::sync::Mutex::new(None),
@@ -65,6 +71,9 @@ impl Verifier {
     /// The user id a valid token was issued to; 401 for anything else, 503 while the keys
     /// cannot be fetched.
     pub async fn verify(&self, token: &str) -> Result<i64, ApiError> {
+        if let Some(user_id) = self.verified.get(token).await {
+            return Ok(user_id);
+        }
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
         if header.alg != Algorithm::EdDSA {
             return Err(invalid());
@@ -78,7 +87,13 @@ impl Verifier {
                     _ => invalid(),
                 }
             })?;
-        data.claims.sub.parse().map_err(|_| invalid())
+        let user_id = data.claims.sub.parse().map_err(|_| invalid())?;
+        let verified = Verified {
+            user_id,
+            exp: data.claims.exp,
+        };
+        self.verified.insert(token, verified).await;
+        Ok(user_id)
     }
 
     async fn key(&self, kid: &str) -> Result<(Arc<DecodingKey>, Validation), ApiError> {

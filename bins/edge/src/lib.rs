@@ -18,6 +18,7 @@ pub mod params;
 pub mod server;
 mod upload;
 mod upload_gate;
+mod verified;
 pub mod views;
 
 use std::sync::Arc;
@@ -59,7 +60,13 @@ impl AppState {
         let caller = Caller::from_settings(nats.clone(), settings);
         probes.insert(0, Probe::nats(nats));
         Self {
-            verifier: Arc::new(Verifier::new(caller.clone())),
+            verifier: Arc::new(Verifier::new(
+                caller.clone(),
+                verified::VerifiedTokens::new(
+                    settings.cache.tokens,
+                    std::time::Duration::from_millis(settings.cache.token_ttl_ms),
+                ),
+            )),
             caller,
             probes: Arc::new(probes),
             telemetry,

@@ -33,6 +33,7 @@
 
 pub mod install;
 pub mod keys;
+pub mod many;
 pub mod pairs;
 pub mod rebuilds;
 pub mod recent;

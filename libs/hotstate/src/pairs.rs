@@ -17,7 +17,7 @@
 //! Scripts never create a group (a missing one answers -1 and the caller rebuilds it) and
 //! `PERSIST` what they write, which ends a negative entry's TTL (see `install`).
 
-use fred::prelude::{Client, HashesInterface, SortedSetsInterface};
+use fred::prelude::Client;
 use mesh::batch::Versioned;
 
 use crate::{
@@ -152,30 +152,16 @@ pub fn stage_count(hash: String, pairs: &[(String, Versioned)]) -> Staged {
     Staged::Hash(hash, fields)
 }
 
-/// Sizes of set groups (one pipeline); `None` where not loaded.
+/// Sizes of set groups (one round trip, [`crate::many`]); `None` where not loaded.
 pub async fn set_sizes(redis: &Client, sets: Vec<String>) -> RedisResult<Vec<Option<i64>>> {
-    if sets.is_empty() {
-        return Ok(Vec::new());
-    }
-    let pipeline = redis.pipeline();
-    for set in sets {
-        let _: () = pipeline.zcard(set).await?;
-    }
-    let sizes: Vec<i64> = pipeline.all().await?;
+    let sizes = crate::many::zcards(redis, sets).await?;
     // The marker makes a loaded set at least 1 long; ZCARD of a missing key is 0.
     Ok(sizes.into_iter().map(|n| (n > 0).then(|| n - 1)).collect())
 }
 
-/// Counts of count groups (one pipeline); `None` where not loaded.
+/// Counts of count groups (one round trip, [`crate::many`]); `None` where not loaded.
 pub async fn counts(redis: &Client, hashes: Vec<String>) -> RedisResult<Vec<Option<i64>>> {
-    if hashes.is_empty() {
-        return Ok(Vec::new());
-    }
-    let pipeline = redis.pipeline();
-    for hash in hashes {
-        let _: () = pipeline.hget(hash, COUNT_FIELD).await?;
-    }
-    pipeline.all().await
+    crate::many::hgets(redis, hashes, COUNT_FIELD).await
 }
 
 /// Whether each of `members` is on in `set`; `None` when not loaded.

@@ -286,6 +286,10 @@ pub struct CacheSettings {
     pub videos: u64,
     /// How long an id the owning domain does not know is believed missing.
     pub negative_ttl_ms: u64,
+    /// Most verified tokens the edge remembers (0: verify every call).
+    pub tokens: u64,
+    /// How long a verified token is believed without checking its signature again.
+    pub token_ttl_ms: u64,
 }
 
 impl Default for CacheSettings {
@@ -295,6 +299,9 @@ impl Default for CacheSettings {
             profiles: 100_000,
             videos: 100_000,
             negative_ttl_ms: 2_000,
+            // A token is a few hundred bytes: 100k of them is tens of MB at most.
+            tokens: 100_000,
+            token_ttl_ms: 60_000,
         }
     }
 }

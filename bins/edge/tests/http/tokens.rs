@@ -87,6 +87,24 @@ async fn an_expired_token_is_a_401() {
 }
 
 #[tokio::test]
+async fn a_token_verified_before_is_refused_once_it_expires() {
+    // The edge remembers verified tokens (cache.tokens); an expired one must not pass
+    // because it passed a moment ago. The check allows 5 s of clock skew past `exp`.
+    let app = App::start_users_only().await;
+    let (id, token) = app.register("expiring", "secret1").await;
+    let kid = kid_of(&token);
+    let exp = now() + 1;
+    let soon = sign_with_real_key(&app, &kid, &claims(id, exp));
+    ok_json(user_info_with(&app, &soon).await).await;
+    ok_json(user_info_with(&app, &soon).await).await;
+    while now() <= exp + 6 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let message = error_json(user_info_with(&app, &soon).await, StatusCode::UNAUTHORIZED).await;
+    assert!(message.contains("expired"), "{message}");
+}
+
+#[tokio::test]
 async fn a_token_for_another_issuer_or_audience_is_a_401() {
     let app = App::start_users_only().await;
     let (id, token) = app.register("foreign", "secret1").await;

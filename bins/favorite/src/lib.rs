@@ -18,6 +18,7 @@ use contract::favorite::{
 use mesh::{
     Caller, Router, ServiceSpec, Worker,
     batch::{BatchSpec, Persister},
+    persister::{Health, Supervision},
 };
 use settings::Settings;
 use sqlx::MySqlPool;
@@ -61,7 +62,7 @@ pub fn spec(settings: &Settings) -> ServiceSpec {
 
 /// Creates or updates the FAVORITES stream, its consumer and the dead-letter stream.
 pub async fn ensure_streams(js: &jetstream::Context, settings: &Settings) -> anyhow::Result<()> {
-    mesh::streams::ensure_persisted(js, STREAM_FILE, CONSUMER_FILE, &settings.persist).await?;
+    mesh::streams::ensure_persisted(js, STREAM_FILE, CONSUMER_FILE, settings).await?;
     Ok(())
 }
 
@@ -74,7 +75,8 @@ pub struct FavoriteWorker {
 /// The persistence consumer of FAVORITES with `settings`' batch boundaries.
 pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> Persister {
     let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
-    Persister::start(js, spec, Persist { db })
+    let supervision = Supervision::new(STREAM_FILE, CONSUMER_FILE, settings);
+    Persister::start_with(js, spec, supervision, Persist { db })
 }
 
 pub async fn start(
@@ -116,6 +118,11 @@ impl FavoriteWorker {
     pub async fn shutdown(self) {
         self.worker.shutdown().await;
         self.persist.stop().await;
+    }
+
+    /// Whether the persistence consumer is consuming (for `/readyz`).
+    pub fn persist_health(&self) -> Health {
+        self.persist.health()
     }
 
     /// Puts `next` in place of the running persistence consumer and hands that one back

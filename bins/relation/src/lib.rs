@@ -18,6 +18,7 @@ use hotstate::{Rebuilds, Tail, TailSpec};
 use mesh::{
     Caller, Router, ServiceSpec, Worker,
     batch::{BatchSpec, Persister},
+    persister::{Health, Supervision},
 };
 use settings::Settings;
 use sqlx::MySqlPool;
@@ -56,7 +57,8 @@ pub fn spec(settings: &Settings) -> ServiceSpec {
 
 pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> Persister {
     let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
-    Persister::start(js, spec, Persist { db })
+    let supervision = Supervision::new(STREAM_FILE, CONSUMER_FILE, settings);
+    Persister::start_with(js, spec, supervision, Persist { db })
 }
 
 pub struct RelationWorker {
@@ -71,7 +73,7 @@ pub async fn start(
     let db = settings::connect_mysql(&settings.mysql).await?;
     let redis = settings::connect_redis(&settings.redis).await?;
     let js = jetstream::new(nats.clone());
-    mesh::streams::ensure_persisted(&js, STREAM_FILE, CONSUMER_FILE, &settings.persist).await?;
+    mesh::streams::ensure_persisted(&js, STREAM_FILE, CONSUMER_FILE, settings).await?;
     let tail_spec = TailSpec {
         stream: STREAM,
         persist_consumer: PERSIST_CONSUMER,
@@ -92,6 +94,11 @@ pub async fn start(
 }
 
 impl RelationWorker {
+    /// Whether the persistence consumer is consuming (for `/readyz`).
+    pub fn persist_health(&self) -> Health {
+        self.persist.health()
+    }
+
     pub async fn shutdown(self) {
         self.worker.shutdown().await;
         self.persist.stop().await;

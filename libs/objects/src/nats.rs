@@ -24,6 +24,8 @@ pub struct NatsStore {
     js: jetstream::Context,
     name: String,
     max_bytes: i64,
+    /// Copies JetStream keeps of the bucket's stream (`nats.replicas`).
+    replicas: usize,
     bucket: OnceCell<Bucket>,
     /// Chunk bytes range reads fetched from NATS, for operators and tests.
     fetched: Arc<AtomicU64>,
@@ -45,9 +47,17 @@ impl NatsStore {
             js: jetstream::new(client.clone()),
             name: name.to_owned(),
             max_bytes: i64::try_from(max_bytes).unwrap_or(i64::MAX),
+            replicas: 1,
             bucket: OnceCell::new(),
             fetched: Arc::default(),
         }
+    }
+
+    /// Keeps `replicas` copies of the bucket (3 in a 3-node cluster, so a lost node or disk
+    /// loses no video); an existing bucket is scaled to it when first opened.
+    pub fn with_replicas(mut self, replicas: usize) -> Self {
+        self.replicas = replicas;
+        self
     }
 
     /// Chunk bytes read from NATS by `get` so far (a range read fetches only the chunks
@@ -78,10 +88,11 @@ impl NatsStore {
             .get_stream(format!("OBJ_{}", self.name))
             .await
             .map_err(backend)?;
-        // A bucket created before the limit existed (or with another one) gets this one.
+        // A bucket created before the limit existed (or with other values) gets these.
         let mut config = stream.info().await.map_err(backend)?.config.clone();
-        if config.max_bytes != self.max_bytes {
+        if config.max_bytes != self.max_bytes || config.num_replicas != self.replicas {
             config.max_bytes = self.max_bytes;
+            config.num_replicas = self.replicas;
             self.js.update_stream(config).await.map_err(backend)?;
         }
         Ok(Bucket { objects, stream })
@@ -92,6 +103,7 @@ impl NatsStore {
             bucket: self.name.clone(),
             description: Some("GopherTok videos and covers".into()),
             max_bytes: self.max_bytes,
+            num_replicas: self.replicas,
             ..Default::default()
         };
         match self.js.create_object_store(config).await {

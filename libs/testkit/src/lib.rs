@@ -7,6 +7,7 @@
 pub mod media;
 mod mysql;
 mod nats;
+mod nats_cluster;
 mod proxy;
 pub mod redis;
 mod redis_cluster;
@@ -15,6 +16,7 @@ mod s3;
 
 pub use mysql::{TestDb, server_url as mysql_url};
 pub use nats::NatsServer;
+pub use nats_cluster::NatsCluster;
 pub use proxy::Proxy;
 pub use redis_cluster::RedisCluster;
 pub use s3::S3Server;

@@ -94,6 +94,7 @@ impl NatsStore {
             config.max_bytes = self.max_bytes;
             config.num_replicas = self.replicas;
             self.js.update_stream(config).await.map_err(backend)?;
+            await_replicas(&mut stream, self.replicas).await;
         }
         Ok(Bucket { objects, stream })
     }
@@ -231,5 +232,28 @@ impl ObjectStore for NatsStore {
                 .map(|info| info.name)
                 .collect())
         })
+    }
+}
+
+/// Waits (up to 10 s) until a stream scaled to `replicas` has them all caught up: writes
+/// made while the new copies join time out, and the first upload after a scale-up would
+/// fail. Past the wait the store is used anyway; JetStream finishes the scale-up itself.
+async fn await_replicas(stream: &mut Stream, replicas: usize) {
+    if replicas <= 1 {
+        return;
+    }
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while tokio::time::Instant::now() < deadline {
+        let ready = stream.info().await.is_ok_and(|info| {
+            info.cluster.as_ref().is_some_and(|cluster| {
+                cluster.leader.is_some()
+                    && cluster.replicas.len() + 1 >= replicas
+                    && cluster.replicas.iter().all(|peer| peer.current)
+            })
+        });
+        if ready {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }

@@ -15,8 +15,8 @@ use futures::{StreamExt, future::BoxFuture};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-pub use crate::persister::Persister;
 use crate::Shutdown;
+pub use crate::persister::Persister;
 
 /// One decoded event and its stream sequence (apply only what is newer than stored).
 #[derive(Debug, Clone)]

@@ -48,7 +48,11 @@ async fn a_deleted_consumer_is_recreated_and_later_events_are_persisted() {
     rig.publish(1..=2).await;
     wait_applied(&applier, vec![1, 2]).await;
 
-    rig.stream(STREAM).await.delete_consumer(CONSUMER).await.unwrap();
+    rig.stream(STREAM)
+        .await
+        .delete_consumer(CONSUMER)
+        .await
+        .unwrap();
     rig.publish(3..=4).await;
     // The recreated consumer delivers the whole stream again (`deliver_policy: all`);
     // applying by sequence makes the replay of 1 and 2 harmless.
@@ -102,7 +106,9 @@ async fn a_start_while_the_server_is_down_recovers_when_it_returns_and_health_sa
     );
     let health = persister.health();
     wait_until(WITHIN, "health reports the failure", || async {
-        health.check().is_err_and(|reason| reason.contains("restarting after"))
+        health
+            .check()
+            .is_err_and(|reason| reason.contains("restarting after"))
     })
     .await;
 

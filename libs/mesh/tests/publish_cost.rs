@@ -22,8 +22,7 @@ async fn time_sequential_acknowledged_publishes() {
         name: "PUBLISH_COST".into(),
         subjects: vec!["cost.>".into()],
         storage: stream::StorageType::File,
-        num_replicas: std::env::var("GOPHERTOK_BENCH_REPLICAS")
-            .map_or(1, |r| r.parse().unwrap()),
+        num_replicas: std::env::var("GOPHERTOK_BENCH_REPLICAS").map_or(1, |r| r.parse().unwrap()),
         ..Default::default()
     })
     .await

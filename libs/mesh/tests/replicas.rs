@@ -39,14 +39,32 @@ async fn three_replicas_keep_an_acknowledged_event_through_the_loss_of_its_leade
             .unwrap();
     }
     for name in ["FAVORITES", "COMMENTS", "RELATIONS", "DEAD_LETTERS"] {
-        let info = js.get_stream(name).await.unwrap().info().await.unwrap().clone();
+        let info = js
+            .get_stream(name)
+            .await
+            .unwrap()
+            .info()
+            .await
+            .unwrap()
+            .clone();
         assert_eq!(info.config.num_replicas, 3, "{name}");
     }
 
-    let ack = js.publish("evt.favorite.1.2.3", "liked".into()).await.unwrap();
+    let ack = js
+        .publish("evt.favorite.1.2.3", "liked".into())
+        .await
+        .unwrap();
     let seq = ack.await.unwrap().sequence;
     let mut stream = js.get_stream("FAVORITES").await.unwrap();
-    let leader = stream.info().await.unwrap().cluster.clone().unwrap().leader.unwrap();
+    let leader = stream
+        .info()
+        .await
+        .unwrap()
+        .cluster
+        .clone()
+        .unwrap()
+        .leader
+        .unwrap();
     cluster.kill(&leader).await.unwrap();
 
     let deadline = Instant::now() + WITHIN;
@@ -60,13 +78,19 @@ async fn three_replicas_keep_an_acknowledged_event_through_the_loss_of_its_leade
     assert_eq!(&stored.payload[..], b"liked");
     let after = loop {
         let published = async {
-            let ack = js.publish("evt.favorite.1.2.4", "liked".into()).await.ok()?;
+            let ack = js
+                .publish("evt.favorite.1.2.4", "liked".into())
+                .await
+                .ok()?;
             ack.await.ok()
         };
         if let Some(ack) = published.await {
             break ack;
         }
-        assert!(Instant::now() < deadline, "no publish succeeded after the kill");
+        assert!(
+            Instant::now() < deadline,
+            "no publish succeeded after the kill"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert!(after.sequence > seq);

@@ -26,13 +26,21 @@ async fn the_media_bucket_has_the_configured_replicas_also_when_it_existed_befor
     let js = async_nats::jetstream::new(client.clone());
 
     let fresh = NatsStore::new(&client, "media3", 1 << 30).with_replicas(3);
-    fresh.put("covers/a.jpg", "image/jpeg", one_chunk("a")).await.unwrap();
+    fresh
+        .put("covers/a.jpg", "image/jpeg", one_chunk("a"))
+        .await
+        .unwrap();
     assert_eq!(replicas(&js, "media3").await, 3);
 
     let old = NatsStore::new(&client, "media1", 1 << 30);
-    old.put("covers/b.jpg", "image/jpeg", one_chunk("b")).await.unwrap();
+    old.put("covers/b.jpg", "image/jpeg", one_chunk("b"))
+        .await
+        .unwrap();
     assert_eq!(replicas(&js, "media1").await, 1);
     let reopened = NatsStore::new(&client, "media1", 1 << 30).with_replicas(3);
-    reopened.put("covers/c.jpg", "image/jpeg", one_chunk("c")).await.unwrap();
+    reopened
+        .put("covers/c.jpg", "image/jpeg", one_chunk("c"))
+        .await
+        .unwrap();
     assert_eq!(replicas(&js, "media1").await, 3);
 }

@@ -154,7 +154,11 @@ mod tests {
         assert_eq!(defaults.persist.lag_alert_secs, 3_600);
         assert_refused("GOPHERTOK__NATS__REPLICAS", "0", "nats.replicas");
         assert_refused("GOPHERTOK__NATS__REPLICAS", "6", "nats.replicas");
-        assert_refused("GOPHERTOK__PERSIST__LAG_POLL_MS", "0", "persist.lag_poll_ms");
+        assert_refused(
+            "GOPHERTOK__PERSIST__LAG_POLL_MS",
+            "0",
+            "persist.lag_poll_ms",
+        );
         let three = load_from(None, env(&[("GOPHERTOK__NATS__REPLICAS", "3")])).unwrap();
         assert_eq!(three.nats.replicas, 3);
     }

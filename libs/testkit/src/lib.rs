@@ -2,7 +2,7 @@
 //! directory, a fresh MySQL database with the migrations applied, a unique Redis key prefix
 //! (on the shared Redis or on a [`RedisCluster`] this test binary starts), and [`Settings`]
 //! that point at all of them. A [`TestEnv`] deletes its Redis keys when dropped, also when
-//! the test panics.
+//! the test panics. A [`NatsCluster`] is three JetStream nodes, for replicated streams.
 
 pub mod media;
 mod mysql;

@@ -115,7 +115,10 @@ impl NatsCluster {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                bail!("the nats cluster did not form in time; n1's log ends:\n{}", self.log_tail(0));
+                bail!(
+                    "the nats cluster did not form in time; n1's log ends:\n{}",
+                    self.log_tail(0)
+                );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

@@ -95,10 +95,7 @@ impl Rig {
     pub async fn start() -> Self {
         let server = NatsServer::start().await.unwrap();
         let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
-        let rig = Self {
-            server,
-            js,
-        };
+        let rig = Self { server, js };
         rig.ensure_streams().await;
         rig
     }

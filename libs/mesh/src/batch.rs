@@ -135,11 +135,10 @@ pub async fn open(
     js: &jetstream::Context,
     spec: &BatchSpec,
 ) -> Result<PullConsumer, async_nats::Error> {
-    Ok(js
-        .get_stream(&spec.stream)
+    js.get_stream(&spec.stream)
         .await?
         .get_consumer(&spec.consumer)
-        .await?)
+        .await
 }
 
 /// [`run`] on a consumer already opened.

@@ -22,6 +22,7 @@ use ids::{NodeLease, Snowflake};
 use mesh::{
     Caller, Router, ServiceSpec, Worker,
     batch::{BatchSpec, Persister},
+    persister::{Health, Supervision},
 };
 use settings::Settings;
 use sqlx::MySqlPool;
@@ -67,7 +68,8 @@ pub fn spec(settings: &Settings) -> ServiceSpec {
 /// The persistence consumer of COMMENTS with `settings`' batch boundaries.
 pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> Persister {
     let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
-    Persister::start(js, spec, Persist { db })
+    let supervision = Supervision::new(STREAM_FILE, CONSUMER_FILE, settings);
+    Persister::start_with(js, spec, supervision, Persist { db })
 }
 
 /// [`persister`] that also repairs the hot state after each batch and feeds the verifier's
@@ -79,7 +81,9 @@ pub fn repairing_persister(state: &Arc<State>, settings: &Settings) -> Persister
     };
     let reapply = Arc::new(verify::Reapply(state.hot.clone()));
     let repairing = hotstate::Repairing::new(persist, reapply, Arc::clone(&state.recent));
-    Persister::start(state.js.clone(), spec, repairing)
+    // Supervised like the plain one: restarted, stream and consumer re-created if missing.
+    let supervision = Supervision::new(STREAM_FILE, CONSUMER_FILE, settings);
+    Persister::start_with(state.js.clone(), spec, supervision, repairing)
 }
 
 pub struct CommentWorker {
@@ -93,7 +97,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
     let db = settings::connect_mysql(&settings.mysql).await?;
     let redis = settings::connect_redis(&settings.redis).await?;
     let js = jetstream::new(nats.clone());
-    mesh::streams::ensure_persisted(&js, STREAM_FILE, CONSUMER_FILE, &settings.persist).await?;
+    mesh::streams::ensure_persisted(&js, STREAM_FILE, CONSUMER_FILE, settings).await?;
     let lease_ttl = Duration::from_secs(settings.user.node_lease_secs);
     let lease = NodeLease::acquire(redis.clone(), &settings.redis.prefix, lease_ttl).await?;
     let tail_spec = TailSpec {
@@ -128,6 +132,11 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
 impl CommentWorker {
     pub fn state(&self) -> &Arc<State> {
         &self.state
+    }
+
+    /// Whether the persistence consumer is consuming (for `/readyz`).
+    pub fn persist_health(&self) -> Health {
+        self.persist.health()
     }
 
     pub async fn shutdown(self) {

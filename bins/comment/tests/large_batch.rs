@@ -78,8 +78,8 @@ async fn the_persister_stores_a_full_ten_thousand_batch_from_the_stream() {
     env.settings.persist.max_batch = 10_000;
     env.settings.persist.max_wait_ms = 2_000;
     let js = jetstream::new(env.nats_client().await.unwrap());
-    let persist = &env.settings.persist;
-    mesh::streams::ensure_persisted(&js, comment::STREAM_FILE, comment::CONSUMER_FILE, persist)
+    let settings = &env.settings;
+    mesh::streams::ensure_persisted(&js, comment::STREAM_FILE, comment::CONSUMER_FILE, settings)
         .await
         .unwrap();
     // Published before the persister starts, so its first pull is one 10,000 batch; acks

@@ -8,7 +8,7 @@ async fn main() -> anyhow::Result<()> {
     let telemetry = telemetry::init("edge", &settings.telemetry);
     // Start even while NATS is down: calls answer 503 until the connection comes up.
     let nats = settings::connect_nats(&settings.nats, "edge", false).await?;
-    let store = objects::connect(&settings.media, &nats).await?;
+    let store = objects::connect(&settings.media, &nats, settings.nats.replicas).await?;
     let state = edge::AppState::new(&settings, nats, store, telemetry, Vec::new());
     let listeners = edge::Listeners::bind(&settings.edge).await?;
     let shutdown = mesh::Shutdown::on_os_signals();

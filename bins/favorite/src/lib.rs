@@ -19,6 +19,7 @@ use contract::favorite::{
 use mesh::{
     Caller, Router, ServiceSpec, Worker,
     batch::{BatchSpec, Persister},
+    persister::{Health, Supervision},
 };
 use settings::Settings;
 use sqlx::MySqlPool;
@@ -64,7 +65,7 @@ pub fn spec(settings: &Settings) -> ServiceSpec {
 
 /// Creates or updates the FAVORITES stream, its consumer and the dead-letter stream.
 pub async fn ensure_streams(js: &jetstream::Context, settings: &Settings) -> anyhow::Result<()> {
-    mesh::streams::ensure_persisted(js, STREAM_FILE, CONSUMER_FILE, &settings.persist).await?;
+    mesh::streams::ensure_persisted(js, STREAM_FILE, CONSUMER_FILE, settings).await?;
     Ok(())
 }
 
@@ -78,7 +79,8 @@ pub struct FavoriteWorker {
 /// The persistence consumer of FAVORITES with `settings`' batch boundaries.
 pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> Persister {
     let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
-    Persister::start(js, spec, Persist { db })
+    let supervision = Supervision::new(STREAM_FILE, CONSUMER_FILE, settings);
+    Persister::start_with(js, spec, supervision, Persist { db })
 }
 
 /// [`persister`] that also repairs the hot state after each batch and feeds the verifier's
@@ -103,7 +105,9 @@ pub fn repairing_persister_on(
     let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
     let reapply = Arc::new(verify::Reapply(hot));
     let repairing = hotstate::Repairing::new(Persist { db }, reapply, recent);
-    Persister::start(js, spec, repairing)
+    // Supervised like the plain one: restarted, stream and consumer re-created if missing.
+    let supervision = Supervision::new(STREAM_FILE, CONSUMER_FILE, settings);
+    Persister::start_with(js, spec, supervision, repairing)
 }
 
 pub async fn start(
@@ -149,6 +153,11 @@ impl FavoriteWorker {
     pub async fn shutdown(self) {
         self.worker.shutdown().await;
         self.persist.stop().await;
+    }
+
+    /// Whether the persistence consumer is consuming (for `/readyz`).
+    pub fn persist_health(&self) -> Health {
+        self.persist.health()
     }
 
     /// Puts `next` in place of the running persistence consumer and hands that one back

@@ -38,8 +38,13 @@ async fn main() -> anyhow::Result<()> {
         .context("starting chat worker")?;
 
     let edge_nats = settings::connect_nats(&settings.nats, "gophertok-edge", true).await?;
-    let probes = storage_probes(&settings).await?;
-    let store = objects::connect(&settings.media, &edge_nats).await?;
+    let mut probes = storage_probes(&settings).await?;
+    probes.extend([
+        persist_probe("persist-favorite", favorite.persist_health()),
+        persist_probe("persist-comment", comment.persist_health()),
+        persist_probe("persist-relation", relation.persist_health()),
+    ]);
+    let store = objects::connect(&settings.media, &edge_nats, settings.nats.replicas).await?;
     let state = edge::AppState::new(&settings, edge_nats, store, telemetry, probes);
     let listeners = edge::Listeners::bind(&settings.edge).await?;
     let api = edge::router(state.clone(), &settings);
@@ -83,4 +88,10 @@ async fn storage_probes(settings: &Settings) -> anyhow::Result<Vec<Probe>> {
         }
     });
     Ok(vec![mysql, redis])
+}
+
+/// Not ready while a persister is not consuming: writes would still be acknowledged, but
+/// nothing would reach MySQL until it recovers.
+fn persist_probe(name: &'static str, health: mesh::persister::Health) -> Probe {
+    Probe::new(name, move || std::future::ready(health.check()))
 }

@@ -22,16 +22,10 @@ async fn the_all_in_one_serves_accounts_and_stops_cleanly_on_sigterm() {
     let extra = [("GOPHERTOK__EDGE__METRICS_LISTEN", metrics_listen.as_str())];
     let (mut child, base) = start(&env, cwd.path(), &http, &extra).await;
 
-    let ready: Value = http
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready = ready(&http, &base).await;
     assert_eq!(ready["status_code"], 0, "{ready}");
-    for dependency in ["nats", "mysql", "redis"] {
+    let persisters = ["persist-favorite", "persist-comment", "persist-relation"];
+    for dependency in ["nats", "mysql", "redis"].into_iter().chain(persisters) {
         assert_eq!(ready["checks"][dependency], "ok", "{ready}");
     }
 
@@ -75,4 +69,24 @@ async fn the_all_in_one_serves_accounts_and_stops_cleanly_on_sigterm() {
         .expect("the all-in-one did not stop within 20 s of SIGTERM")
         .unwrap();
     assert!(status.success(), "exit status {status}");
+}
+
+/// `/readyz` once it says ready, or its last answer after 15 s: the persisters report ready
+/// once they have opened their consumers, which may be a moment after `/healthz` answers.
+async fn ready(http: &reqwest::Client, base: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let answer: Value = http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if answer["status_code"] == 0 || std::time::Instant::now() > deadline {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

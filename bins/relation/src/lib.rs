@@ -19,6 +19,7 @@ use hotstate::{Rebuilds, Tail, TailSpec};
 use mesh::{
     Caller, Router, ServiceSpec, Worker,
     batch::{BatchSpec, Persister},
+    persister::{Health, Supervision},
 };
 use settings::Settings;
 use sqlx::MySqlPool;
@@ -59,7 +60,8 @@ pub fn spec(settings: &Settings) -> ServiceSpec {
 
 pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> Persister {
     let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
-    Persister::start(js, spec, Persist { db })
+    let supervision = Supervision::new(STREAM_FILE, CONSUMER_FILE, settings);
+    Persister::start_with(js, spec, supervision, Persist { db })
 }
 
 /// [`persister`] that also repairs the hot state after each batch and feeds the verifier's
@@ -71,7 +73,9 @@ pub fn repairing_persister(state: &Arc<State>, settings: &Settings) -> Persister
     };
     let reapply = Arc::new(verify::Reapply(state.hot.clone()));
     let repairing = hotstate::Repairing::new(persist, reapply, Arc::clone(&state.recent));
-    Persister::start(state.js.clone(), spec, repairing)
+    // Supervised like the plain one: restarted, stream and consumer re-created if missing.
+    let supervision = Supervision::new(STREAM_FILE, CONSUMER_FILE, settings);
+    Persister::start_with(state.js.clone(), spec, supervision, repairing)
 }
 
 pub struct RelationWorker {
@@ -88,7 +92,7 @@ pub async fn start(
     let db = settings::connect_mysql(&settings.mysql).await?;
     let redis = settings::connect_redis(&settings.redis).await?;
     let js = jetstream::new(nats.clone());
-    mesh::streams::ensure_persisted(&js, STREAM_FILE, CONSUMER_FILE, &settings.persist).await?;
+    mesh::streams::ensure_persisted(&js, STREAM_FILE, CONSUMER_FILE, settings).await?;
     let tail_spec = TailSpec {
         stream: STREAM,
         persist_consumer: PERSIST_CONSUMER,
@@ -119,6 +123,11 @@ pub async fn start(
 impl RelationWorker {
     pub fn state(&self) -> &Arc<State> {
         &self.state
+    }
+
+    /// Whether the persistence consumer is consuming (for `/readyz`).
+    pub fn persist_health(&self) -> Health {
+        self.persist.health()
     }
 
     pub async fn shutdown(self) {

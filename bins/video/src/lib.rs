@@ -63,7 +63,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
     let redis = settings::connect_redis(&settings.redis).await?;
     let ttl = Duration::from_secs(settings.user.node_lease_secs);
     let lease = NodeLease::acquire(redis, &settings.redis.prefix, ttl).await?;
-    let store = objects::connect(&settings.media, &nats).await?;
+    let store = objects::connect(&settings.media, &nats, settings.nats.replicas).await?;
     let filter = WordFilter::load(settings.filter.words_path.as_deref())?;
     let state = Arc::new(State {
         db,

@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::Shutdown;
+pub use crate::persister::Persister;
 
 /// One decoded event and its stream sequence (apply only what is newer than stored).
 #[derive(Debug, Clone)]
@@ -117,19 +118,39 @@ impl BatchSpec {
 }
 
 /// Runs until `shutdown` fires; the batch in hand is finished (applied and acked, or nak'd)
-/// first, never left to wait for the ack wait.
+/// first, never left to wait for the ack wait. Fails when the consumer cannot be found or
+/// a pull fails (a deleted consumer, a lost server): the [`Persister`] restarts it.
 pub async fn run<A: ApplyBatch>(
     js: jetstream::Context,
     spec: BatchSpec,
     applier: Arc<A>,
     shutdown: Shutdown,
 ) -> Result<(), async_nats::Error> {
-    let consumer: PullConsumer = js
-        .get_stream(&spec.stream)
+    let consumer = open(&js, &spec).await?;
+    consume(js, consumer, spec, applier, shutdown).await
+}
+
+/// The durable consumer `spec` names, as it is on the server now.
+pub async fn open(
+    js: &jetstream::Context,
+    spec: &BatchSpec,
+) -> Result<PullConsumer, async_nats::Error> {
+    js.get_stream(&spec.stream)
         .await?
         .get_consumer(&spec.consumer)
-        .await?;
+        .await
+}
+
+/// [`run`] on a consumer already opened.
+pub async fn consume<A: ApplyBatch>(
+    js: jetstream::Context,
+    consumer: PullConsumer,
+    spec: BatchSpec,
+    applier: Arc<A>,
+    shutdown: Shutdown,
+) -> Result<(), async_nats::Error> {
     let labels = Labels::new(&spec.consumer);
+    let mut outcome = Ok(());
     while !shutdown.is_triggered() {
         // A pull is never cut short by the shutdown: the messages it has taken are delivered
         // to this instance, and dropping them would hold them back for the whole ack wait. A
@@ -148,12 +169,11 @@ pub async fn run<A: ApplyBatch>(
                     .instrument(span)
                     .await
             }
+            // Retrying here would go on for ever against a consumer that no longer exists;
+            // the supervisor backs off, recreates what is missing and reports it meanwhile.
             Err(err) => {
-                tracing::warn!(consumer = spec.consumer, error = %err, "pulling a batch");
-                tokio::select! {
-                    _ = shutdown.wait() => {}
-                    _ = tokio::time::sleep(spec.retry_delay) => {}
-                }
+                outcome = Err(format!("pulling a batch: {err}").into());
+                break;
             }
         }
     }
@@ -162,7 +182,7 @@ pub async fn run<A: ApplyBatch>(
     if let Err(err) = js.client().flush().await {
         tracing::warn!(consumer = spec.consumer, error = %err, "flushing the last acks");
     }
-    Ok(())
+    outcome
 }
 
 /// Up to `max_messages`, waiting at most `max_wait` for them.
@@ -271,9 +291,8 @@ fn observe_delivery(messages: &[Message], consumer: &str) {
         .count();
     metrics::counter!("consumer_redeliveries_total", "consumer" => consumer.to_owned())
         .increment(redelivered as u64);
-    if let Some(info) = messages.last().and_then(|m| m.info().ok()) {
-        metrics::gauge!("consumer_lag", "consumer" => consumer.to_owned()).set(info.pending as f64);
-    }
+    // `consumer_lag` is read from the server on a timer (see `lag`), not from deliveries:
+    // it must move even while no batch gets through.
 }
 
 async fn ack_all(messages: &[Message], kind: AckKind) {
@@ -321,37 +340,5 @@ async fn dead_letter(js: &jetstream::Context, spec: &BatchSpec, message: &Messag
     } else {
         // Keep it rather than lose it: it comes back after the retry delay.
         ack(message, AckKind::Nak(Some(spec.retry_delay))).await;
-    }
-}
-
-/// A batch consumer running in the background until stopped.
-pub struct Persister {
-    stop: Shutdown,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Persister {
-    /// Starts [`run`] for `applier` as a task.
-    pub fn start<A: ApplyBatch>(js: jetstream::Context, spec: BatchSpec, applier: A) -> Self {
-        let stop = Shutdown::new();
-        let consumer = spec.consumer.clone();
-        let run = run(js, spec, Arc::new(applier), stop.clone());
-        let task = tokio::spawn(async move {
-            if let Err(err) = run.await {
-                tracing::error!(consumer, error = %err, "persistence stopped");
-            }
-        });
-        Self { stop, task }
-    }
-
-    /// Finishes the batch in hand, then stops.
-    pub async fn stop(self) {
-        self.stop.trigger();
-        let _ = self.task.await;
-    }
-
-    /// Stops at once, mid-batch, like a crash (tests of redelivery use it).
-    pub fn kill(self) {
-        self.task.abort();
     }
 }

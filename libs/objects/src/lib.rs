@@ -71,17 +71,17 @@ pub trait ObjectStore: Send + Sync {
     fn list<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>, StoreError>>;
 }
 
-/// The store the settings choose (its bucket created when missing).
+/// The store the settings choose (its bucket created when missing, with `replicas` copies:
+/// `nats.replicas`).
 pub async fn connect(
     media: &MediaSettings,
     nats: &async_nats::Client,
+    replicas: usize,
 ) -> Result<Arc<dyn ObjectStore>, StoreError> {
     Ok(match media.store {
-        StoreKind::Nats => Arc::new(NatsStore::new(
-            nats,
-            &media.nats_bucket,
-            media.nats_max_bytes,
-        )),
+        StoreKind::Nats => Arc::new(
+            NatsStore::new(nats, &media.nats_bucket, media.nats_max_bytes).with_replicas(replicas),
+        ),
         StoreKind::S3 => Arc::new(S3Store::open(&media.s3).await?),
     })
 }

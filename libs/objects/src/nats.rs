@@ -24,6 +24,8 @@ pub struct NatsStore {
     js: jetstream::Context,
     name: String,
     max_bytes: i64,
+    /// Copies JetStream keeps of the bucket's stream (`nats.replicas`).
+    replicas: usize,
     bucket: OnceCell<Bucket>,
     /// Chunk bytes range reads fetched from NATS, for operators and tests.
     fetched: Arc<AtomicU64>,
@@ -45,9 +47,17 @@ impl NatsStore {
             js: jetstream::new(client.clone()),
             name: name.to_owned(),
             max_bytes: i64::try_from(max_bytes).unwrap_or(i64::MAX),
+            replicas: 1,
             bucket: OnceCell::new(),
             fetched: Arc::default(),
         }
+    }
+
+    /// Keeps `replicas` copies of the bucket (3 in a 3-node cluster, so a lost node or disk
+    /// loses no video); an existing bucket is scaled to it when first opened.
+    pub fn with_replicas(mut self, replicas: usize) -> Self {
+        self.replicas = replicas;
+        self
     }
 
     /// Chunk bytes read from NATS by `get` so far (a range read fetches only the chunks
@@ -78,11 +88,13 @@ impl NatsStore {
             .get_stream(format!("OBJ_{}", self.name))
             .await
             .map_err(backend)?;
-        // A bucket created before the limit existed (or with another one) gets this one.
+        // A bucket created before the limit existed (or with other values) gets these.
         let mut config = stream.info().await.map_err(backend)?.config.clone();
-        if config.max_bytes != self.max_bytes {
+        if config.max_bytes != self.max_bytes || config.num_replicas != self.replicas {
             config.max_bytes = self.max_bytes;
+            config.num_replicas = self.replicas;
             self.js.update_stream(config).await.map_err(backend)?;
+            await_replicas(&mut stream, self.replicas).await;
         }
         Ok(Bucket { objects, stream })
     }
@@ -92,6 +104,7 @@ impl NatsStore {
             bucket: self.name.clone(),
             description: Some("GopherTok videos and covers".into()),
             max_bytes: self.max_bytes,
+            num_replicas: self.replicas,
             ..Default::default()
         };
         match self.js.create_object_store(config).await {
@@ -219,5 +232,28 @@ impl ObjectStore for NatsStore {
                 .map(|info| info.name)
                 .collect())
         })
+    }
+}
+
+/// Waits (up to 10 s) until a stream scaled to `replicas` has them all caught up: writes
+/// made while the new copies join time out, and the first upload after a scale-up would
+/// fail. Past the wait the store is used anyway; JetStream finishes the scale-up itself.
+async fn await_replicas(stream: &mut Stream, replicas: usize) {
+    if replicas <= 1 {
+        return;
+    }
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while tokio::time::Instant::now() < deadline {
+        let ready = stream.info().await.is_ok_and(|info| {
+            info.cluster.as_ref().is_some_and(|cluster| {
+                cluster.leader.is_some()
+                    && cluster.replicas.len() + 1 >= replicas
+                    && cluster.replicas.iter().all(|peer| peer.current)
+            })
+        });
+        if ready {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }

@@ -168,6 +168,14 @@ pub struct PersistSettings {
     /// Overrides the consumer files' ack wait (how long an unacknowledged message stays
     /// with a consumer that died before it is redelivered).
     pub ack_wait_ms: Option<u64>,
+    /// How often each persister reads its consumer's lag from the server (gauges
+    /// `consumer_lag` and `consumer_oldest_unpersisted_seconds`), whether batches succeed
+    /// or not.
+    pub lag_poll_ms: u64,
+    /// An unpersisted event older than this logs an ERROR on every poll. Must stay far below
+    /// the streams' `max_age` (7 days), which would delete it: the default (1 h) leaves
+    /// 167 hours to fix the cause.
+    pub lag_alert_secs: u64,
 }
 
 impl Default for PersistSettings {
@@ -177,6 +185,8 @@ impl Default for PersistSettings {
             max_wait_ms: 50,
             retry_delay_ms: 1_000,
             ack_wait_ms: None,
+            lag_poll_ms: 5_000,
+            lag_alert_secs: 3_600,
         }
     }
 }

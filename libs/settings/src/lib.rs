@@ -147,6 +147,30 @@ mod tests {
     }
 
     #[test]
+    fn replicas_default_to_1_and_only_1_to_5_are_accepted() {
+        let defaults = load_from(None, HashMap::new()).unwrap();
+        assert_eq!(defaults.nats.replicas, 1);
+        assert_eq!(defaults.persist.lag_poll_ms, 5_000);
+        assert_eq!(defaults.persist.lag_alert_secs, 3_600);
+        assert_refused("GOPHERTOK__NATS__REPLICAS", "0", "nats.replicas");
+        assert_refused("GOPHERTOK__NATS__REPLICAS", "6", "nats.replicas");
+        assert_refused(
+            "GOPHERTOK__PERSIST__LAG_POLL_MS",
+            "0",
+            "persist.lag_poll_ms",
+        );
+        let three = load_from(None, env(&[("GOPHERTOK__NATS__REPLICAS", "3")])).unwrap();
+        assert_eq!(three.nats.replicas, 3);
+    }
+
+    #[test]
+    fn the_cluster_settings_file_asks_for_3_replicas() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../nats/cluster/gophertok.toml");
+        let settings = load_from(Some(&file), HashMap::new()).unwrap();
+        assert_eq!(settings.nats.replicas, 3);
+    }
+
+    #[test]
     fn store_time_outs_default_to_3_s_and_zero_is_refused() {
         let defaults = load_from(None, HashMap::new()).unwrap();
         assert_eq!(defaults.mysql.acquire_timeout_ms, 3_000);

@@ -37,6 +37,10 @@ pub struct NatsSettings {
     pub url: String,
     /// How long a call to a worker may take before the edge answers 504.
     pub request_timeout_ms: u64,
+    /// Copies JetStream keeps of every stream we create and of the media bucket (1–5). One
+    /// node: 1. A cluster: 3, so a write is acknowledged only once a quorum holds it and a
+    /// lost node or disk loses nothing (see `nats/cluster/gophertok.toml`).
+    pub replicas: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -136,6 +140,7 @@ impl Default for NatsSettings {
         Self {
             url: "nats://127.0.0.1:4222".into(),
             request_timeout_ms: 5_000,
+            replicas: 1,
         }
     }
 }
@@ -228,6 +233,11 @@ impl Settings {
         if self.nats.request_timeout_ms == 0 {
             return invalid("nats.request_timeout_ms must be above 0");
         }
+        // JetStream refuses more than 5 replicas; more than the cluster's nodes fails when
+        // the streams are created, with the server's own message.
+        if !(1..=5).contains(&self.nats.replicas) {
+            return invalid("nats.replicas must be 1–5 (3 in a 3-node cluster)");
+        }
         if !self.mysql.url.starts_with("mysql://") && !self.mysql.url.starts_with("mariadb://") {
             return invalid("mysql.url must start with mysql://");
         }
@@ -257,6 +267,9 @@ impl Settings {
         // by the server, which would stop persistence.
         if !(1..=10_000).contains(&self.persist.max_batch) || self.persist.max_wait_ms == 0 {
             return invalid("persist.max_batch must be 1–10000 and persist.max_wait_ms above 0");
+        }
+        if self.persist.lag_poll_ms == 0 || self.persist.lag_alert_secs == 0 {
+            return invalid("persist.lag_poll_ms and persist.lag_alert_secs must be above 0");
         }
         // The hot state's keys carry `{…}` hash tags (Redis Cluster); a brace in the prefix
         // would become the tag and put every key in one slot.

@@ -2,11 +2,12 @@
 //! directory, a fresh MySQL database with the migrations applied, a unique Redis key prefix
 //! (on the shared Redis or on a [`RedisCluster`] this test binary starts), and [`Settings`]
 //! that point at all of them. A [`TestEnv`] deletes its Redis keys when dropped, also when
-//! the test panics.
+//! the test panics. A [`NatsCluster`] is three JetStream nodes, for replicated streams.
 
 pub mod media;
 mod mysql;
 mod nats;
+mod nats_cluster;
 mod proxy;
 pub mod redis;
 mod redis_cluster;
@@ -15,6 +16,7 @@ mod s3;
 
 pub use mysql::{TestDb, server_url as mysql_url};
 pub use nats::NatsServer;
+pub use nats_cluster::NatsCluster;
 pub use proxy::Proxy;
 pub use redis_cluster::RedisCluster;
 pub use s3::S3Server;

@@ -240,7 +240,7 @@ fn port_in_ports_file(dir: &Path, pid: u32) -> anyhow::Result<Option<u16>> {
 }
 
 /// The pinned server `.ci/gt` installs, else `nats-server` from PATH.
-fn binary() -> PathBuf {
+pub(crate) fn binary() -> PathBuf {
     if let Some(path) = std::env::var_os("GOPHERTOK_NATS_SERVER_BIN") {
         return PathBuf::from(path);
     }

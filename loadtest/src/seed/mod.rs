@@ -65,7 +65,7 @@ async fn seed_with(
 
     let t = Instant::now();
     let nats = settings::connect_nats(&settings.nats, "loadtest-seed", true).await?;
-    let store = objects::connect(&settings.media, &nats).await?;
+    let store = objects::connect(&settings.media, &nats, settings.nats.replicas).await?;
     let out_dir = plan.out.parent().unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(out_dir)?;
     let sample = std::path::absolute(out_dir.join("sample.mp4"))?;

@@ -255,7 +255,7 @@ pub(crate) async fn serve_edge(env: &TestEnv, listener: tokio::net::TcpListener)
     let nats = settings::connect_nats(&env.settings.nats, "edge", true)
         .await
         .expect("edge nats");
-    let store = objects::connect(&env.settings.media, &nats)
+    let store = objects::connect(&env.settings.media, &nats, env.settings.nats.replicas)
         .await
         .expect("store");
     let state = edge::AppState::new(

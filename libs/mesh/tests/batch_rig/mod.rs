@@ -1,6 +1,9 @@
 //! A batch consumer on a real nats-server with a scripted applier (our own `ApplyBatch`
 //! seam): a stream of numbered events, the dead-letter stream, and waits with deadlines.
 
+// Shared by several test binaries, each of which uses only part of it.
+#![allow(dead_code)]
+
 use std::{
     collections::HashSet,
     future::Future,
@@ -10,16 +13,19 @@ use std::{
 
 use async_nats::jetstream::{self, stream::Stream};
 use futures::future::BoxFuture;
-use mesh::batch::{ApplyBatch, ApplyError, BatchSpec, Persister, Sequenced};
+use mesh::{
+    batch::{ApplyBatch, ApplyError, BatchSpec, Persister, Sequenced},
+    persister::Supervision,
+};
 use testkit::NatsServer;
 use tokio::sync::Semaphore;
 
 pub const STREAM: &str = "NUMBERS";
 pub const CONSUMER: &str = "numbers-persist";
-const STREAM_JSON: &str = r#"{"name": "NUMBERS", "subjects": ["num.>"], "retention": "limits",
+pub const STREAM_JSON: &str = r#"{"name": "NUMBERS", "subjects": ["num.>"], "retention": "limits",
     "storage": "file", "num_replicas": 1, "discard": "old"}"#;
 /// A long ack wait, so that anything left unacknowledged would visibly stay pending.
-const CONSUMER_JSON: &str = r#"{"durable_name": "numbers-persist", "ack_policy": "explicit",
+pub const CONSUMER_JSON: &str = r#"{"durable_name": "numbers-persist", "ack_policy": "explicit",
     "ack_wait": 60000000000, "max_deliver": -1, "filter_subject": "num.>",
     "deliver_policy": "all", "replay_policy": "instant"}"#;
 
@@ -80,7 +86,7 @@ impl ApplyBatch for Scripted {
 
 pub struct Rig {
     /// Kept for the test's lifetime: dropping it stops the server.
-    _server: NatsServer,
+    pub server: NatsServer,
     pub js: jetstream::Context,
 }
 
@@ -89,18 +95,15 @@ impl Rig {
     pub async fn start() -> Self {
         let server = NatsServer::start().await.unwrap();
         let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
-        let rig = Self {
-            _server: server,
-            js,
-        };
+        let rig = Self { server, js };
         rig.ensure_streams().await;
         rig
     }
 
     /// Creates what is missing, as every persisting domain does at start-up.
     pub async fn ensure_streams(&self) {
-        let persist = settings::PersistSettings::default();
-        mesh::streams::ensure_persisted(&self.js, STREAM_JSON, CONSUMER_JSON, &persist)
+        let settings = settings::Settings::default();
+        mesh::streams::ensure_persisted(&self.js, STREAM_JSON, CONSUMER_JSON, &settings)
             .await
             .unwrap();
     }
@@ -114,6 +117,12 @@ impl Rig {
             max_wait: Duration::from_millis(50),
             retry_delay: Duration::from_millis(100),
         }
+    }
+
+    /// Recreates the numbers stream and its consumer whenever the persister restarts.
+    pub fn supervision(&self) -> Supervision {
+        let settings = settings::Settings::default();
+        Supervision::new(STREAM_JSON, CONSUMER_JSON, &settings)
     }
 
     pub fn persister(&self, applier: &Scripted) -> Persister {

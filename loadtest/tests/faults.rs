@@ -35,14 +35,7 @@ async fn no_fault_loses_or_duplicates_an_acknowledged_write() {
         mysql_outage: Duration::from_secs(5),
         persist_wait: Duration::from_secs(60),
     };
-    // Not run here (it takes the longest, and would fail) until issue 11's "Replication and
-    // fsync" point lands: the workers create their streams at the files' num_replicas 1
-    // (there is no `nats.replicas` yet), so killing the node that leads FAVORITES stops
-    // likes for good. Then add it back and assert it like the others.
-    let chosen: Vec<Fault> = faults::ALL
-        .into_iter()
-        .filter(|fault| *fault != Fault::ClusterNodeKill)
-        .collect();
+    let chosen = faults::ALL;
     let rows = faults::run(&chosen, &size).await;
     let table = faults::table(&rows);
     println!("{table}");

@@ -59,6 +59,7 @@ impl Servers {
             .collect::<Vec<_>>()
             .join(",");
         let backends = Backends {
+            replicas: if nats == NatsShape::Cluster { 3 } else { 1 },
             nats_url,
             mysql_url,
             redis_url: redis.url(),
@@ -73,10 +74,9 @@ impl Servers {
     }
 }
 
-/// The stream files of `nats/streams/`, created at `num_replicas: 3`. The workers create or
-/// update the same streams from the same files at start-up; unless `nats.replicas` exists
-/// on this branch that update sets them back to the files' replicas (the row's note says
-/// which replicas the streams had when the node was killed).
+/// The stream files of `nats/streams/`, created at `num_replicas: 3` before any worker
+/// starts, so that two instances starting together find them rather than both creating
+/// them; the workers' own create-or-update (with `nats.replicas = 3`) then changes nothing.
 async fn create_streams_r3(url: &str) -> anyhow::Result<()> {
     let js = jetstream::new(async_nats::connect(url).await?);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nats/streams");

@@ -34,6 +34,8 @@ pub struct Backends {
     pub nats_url: String,
     pub mysql_url: String,
     pub redis_url: String,
+    /// `nats.replicas` of every process: 3 on the three-node cluster, else 1.
+    pub replicas: usize,
 }
 
 pub struct Stack {
@@ -166,6 +168,7 @@ fn environment(dir: &Path, backends: &Backends, edge_port: u16) -> Vec<(String, 
     let pairs = [
         ("GOPHERTOK_CONFIG", config.to_owned()),
         ("GOPHERTOK__NATS__URL", backends.nats_url.clone()),
+        ("GOPHERTOK__NATS__REPLICAS", backends.replicas.to_string()),
         ("GOPHERTOK__MYSQL__URL", backends.mysql_url.clone()),
         // Eleven processes share one MariaDB of 151 connections with other users.
         ("GOPHERTOK__MYSQL__MAX_CONNECTIONS", "4".into()),

@@ -98,15 +98,7 @@ impl Running {
 
     /// Waits until the answers are `want`; how long it took.
     async fn until_seen(&self, want: &Seen) -> Duration {
-        let started = Instant::now();
-        loop {
-            let seen = self.seen().await;
-            if &seen == want {
-                return started.elapsed();
-            }
-            assert!(started.elapsed() < WITHIN, "still {seen:?}, want {want:?}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        testkit::until_eq(WITHIN, want, || self.seen()).await
     }
 
     fn key(&self, part: &str) -> String {

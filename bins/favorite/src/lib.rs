@@ -18,8 +18,8 @@ use contract::favorite::{
 };
 use mesh::{
     Caller, Router, ServiceSpec, Worker,
-    batch::{BatchSpec, Persister},
-    persister::{Health, Supervision},
+    batch::Persister,
+    persister::{Health, PersistFiles},
 };
 use settings::Settings;
 use sqlx::MySqlPool;
@@ -32,6 +32,14 @@ use crate::{
 /// The stream and consumer definitions, from `nats/`.
 pub const STREAM_FILE: &str = include_str!("../../../nats/streams/FAVORITES.json");
 pub const CONSUMER_FILE: &str = include_str!("../../../nats/consumers/favorite-persist.json");
+
+/// The persistence consumer's stream, name and definition files.
+pub const PERSIST: PersistFiles = PersistFiles {
+    stream: STREAM,
+    consumer: PERSIST_CONSUMER,
+    stream_json: STREAM_FILE,
+    consumer_json: CONSUMER_FILE,
+};
 
 pub struct State {
     pub db: MySqlPool,
@@ -78,9 +86,7 @@ pub struct FavoriteWorker {
 
 /// The persistence consumer of FAVORITES with `settings`' batch boundaries.
 pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> Persister {
-    let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
-    let supervision = Supervision::new(STREAM_FILE, CONSUMER_FILE, settings);
-    Persister::start_with(js, spec, supervision, Persist { db })
+    PERSIST.start(js, settings, Persist { db })
 }
 
 /// [`persister`] that also repairs the hot state after each batch and feeds the verifier's
@@ -102,12 +108,10 @@ pub fn repairing_persister_on(
     js: jetstream::Context,
     settings: &Settings,
 ) -> Persister {
-    let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
     let reapply = Arc::new(verify::Reapply(hot));
     let repairing = hotstate::Repairing::new(Persist { db }, reapply, recent);
     // Supervised like the plain one: restarted, stream and consumer re-created if missing.
-    let supervision = Supervision::new(STREAM_FILE, CONSUMER_FILE, settings);
-    Persister::start_with(js, spec, supervision, repairing)
+    PERSIST.start(js, settings, repairing)
 }
 
 pub async fn start(

@@ -18,8 +18,8 @@ use contract::relation::{
 use hotstate::{Rebuilds, Tail, TailSpec};
 use mesh::{
     Caller, Router, ServiceSpec, Worker,
-    batch::{BatchSpec, Persister},
-    persister::{Health, Supervision},
+    batch::Persister,
+    persister::{Health, PersistFiles},
 };
 use settings::Settings;
 use sqlx::MySqlPool;
@@ -28,6 +28,14 @@ use crate::{error::RelationError, hot::Hot, persist::Persist, rebuild::SideKey};
 
 pub const STREAM_FILE: &str = include_str!("../../../nats/streams/RELATIONS.json");
 pub const CONSUMER_FILE: &str = include_str!("../../../nats/consumers/relation-persist.json");
+
+/// The persistence consumer's stream, name and definition files.
+pub const PERSIST: PersistFiles = PersistFiles {
+    stream: STREAM,
+    consumer: PERSIST_CONSUMER,
+    stream_json: STREAM_FILE,
+    consumer_json: CONSUMER_FILE,
+};
 
 pub struct State {
     pub db: MySqlPool,
@@ -59,23 +67,19 @@ pub fn spec(settings: &Settings) -> ServiceSpec {
 }
 
 pub fn persister(db: MySqlPool, js: jetstream::Context, settings: &Settings) -> Persister {
-    let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
-    let supervision = Supervision::new(STREAM_FILE, CONSUMER_FILE, settings);
-    Persister::start_with(js, spec, supervision, Persist { db })
+    PERSIST.start(js, settings, Persist { db })
 }
 
 /// [`persister`] that also repairs the hot state after each batch and feeds the verifier's
 /// sample (see `hotstate::repair`): what a running worker uses.
 pub fn repairing_persister(state: &Arc<State>, settings: &Settings) -> Persister {
-    let spec = BatchSpec::new(&settings.persist, STREAM, PERSIST_CONSUMER);
     let persist = Persist {
         db: state.db.clone(),
     };
     let reapply = Arc::new(verify::Reapply(state.hot.clone()));
     let repairing = hotstate::Repairing::new(persist, reapply, Arc::clone(&state.recent));
     // Supervised like the plain one: restarted, stream and consumer re-created if missing.
-    let supervision = Supervision::new(STREAM_FILE, CONSUMER_FILE, settings);
-    Persister::start_with(state.js.clone(), spec, supervision, repairing)
+    PERSIST.start(state.js.clone(), settings, repairing)
 }
 
 pub struct RelationWorker {

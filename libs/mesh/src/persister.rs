@@ -43,6 +43,31 @@ impl Supervision {
     }
 }
 
+/// A domain's persistence consumer as its definition files name it: what the favorite,
+/// comment and relation workers each start, with or without hot-state repair.
+#[derive(Debug, Clone, Copy)]
+pub struct PersistFiles {
+    pub stream: &'static str,
+    pub consumer: &'static str,
+    pub stream_json: &'static str,
+    pub consumer_json: &'static str,
+}
+
+impl PersistFiles {
+    /// The supervised persister of these files applying with `applier`, with `settings`'
+    /// batch boundaries; its stream and consumer are re-created if they go missing.
+    pub fn start<A: ApplyBatch>(
+        &self,
+        js: jetstream::Context,
+        settings: &settings::Settings,
+        applier: A,
+    ) -> Persister {
+        let spec = BatchSpec::new(&settings.persist, self.stream, self.consumer);
+        let supervision = Supervision::new(self.stream_json, self.consumer_json, settings);
+        Persister::start_with(js, spec, supervision, applier)
+    }
+}
+
 /// Whether a persister is consuming; a cheap clone for probes.
 #[derive(Debug, Clone)]
 pub struct Health(Arc<Mutex<Status>>);

@@ -24,6 +24,7 @@ pub use s3::S3Server;
 use std::{
     net::TcpListener,
     sync::atomic::{AtomicU64, Ordering},
+    time::{Duration, Instant},
 };
 
 use settings::Settings;
@@ -146,4 +147,23 @@ impl Drop for TestEnv {
 /// The Redis the tests share (keys are told apart by prefix): `GOPHERTOK_TEST_REDIS_URL`.
 pub fn redis_url() -> String {
     std::env::var("GOPHERTOK_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// Reads with `read` every 50 ms until it answers `want`; how long that took. Panics with
+/// the last answer once `within` has passed — a wait for a condition, not a fixed sleep.
+pub async fn until_eq<T, F, Fut>(within: Duration, want: &T, mut read: F) -> Duration
+where
+    T: PartialEq + std::fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let started = Instant::now();
+    loop {
+        let seen = read().await;
+        if &seen == want {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < within, "still {seen:?}, want {want:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

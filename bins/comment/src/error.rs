@@ -51,9 +51,10 @@ fn service_error(err: &CommentError) -> ServiceError {
         }
         CommentError::NotTheAuthor => ServiceError::forbidden(err.to_string()),
         CommentError::Video(call) => call.clone().into(),
-        CommentError::NoIds(_) | CommentError::Stream(_) => {
+        CommentError::NoIds(_) => {
             ServiceError::unavailable("comments cannot be recorded right now")
         }
+        CommentError::Stream(reason) => mesh::events::not_recorded("comments", reason),
         // The tail cannot vouch for the unpersisted events: try again soon.
         CommentError::HotStateLost
         | CommentError::Hot(hotstate::HotError::Behind(_) | hotstate::HotError::JetStream(_)) => {

@@ -41,7 +41,7 @@ fn service_error(err: &FavoriteError) -> ServiceError {
         FavoriteError::Invalid(message) => ServiceError::bad_request(message.clone()),
         FavoriteError::NoSuchVideo => ServiceError::not_found(err.to_string()),
         FavoriteError::Video(_) => ServiceError::unavailable("the video service is unavailable"),
-        FavoriteError::Stream(_) => ServiceError::unavailable("likes cannot be recorded right now"),
+        FavoriteError::Stream(reason) => mesh::events::not_recorded("likes", reason),
         FavoriteError::Hot(HotError::Behind(_) | HotError::JetStream(_)) => {
             ServiceError::unavailable("likes cannot be served right now")
         }

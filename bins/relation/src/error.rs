@@ -42,9 +42,7 @@ fn service_error(err: &RelationError) -> ServiceError {
         RelationError::Invalid(message) => ServiceError::bad_request(message.clone()),
         RelationError::NoSuchUser => ServiceError::not_found(err.to_string()),
         RelationError::Users(call) => call.clone().into(),
-        RelationError::Stream(_) => {
-            ServiceError::unavailable("follows cannot be recorded right now")
-        }
+        RelationError::Stream(reason) => mesh::events::not_recorded("follows", reason),
         // The tail cannot vouch for the unpersisted events: try again soon.
         RelationError::HotStateLost
         | RelationError::Hot(hotstate::HotError::Behind(_) | hotstate::HotError::JetStream(_)) => {

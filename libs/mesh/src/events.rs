@@ -65,3 +65,39 @@ pub async fn stored<E: DeserializeOwned>(
         .map_err(|e| PublishError(e.to_string()))?;
     serde_json::from_slice(&message.payload).map_err(|e| PublishError(e.to_string()))
 }
+
+/// Whether a publish failed because JetStream has no room: the server's storage limit
+/// ("insufficient resources", error 10023) or the stream's own ("maximum bytes/messages").
+pub fn store_full(reason: &str) -> bool {
+    reason.contains("insufficient resources") || reason.contains("maximum")
+}
+
+/// The 503 a domain answers when its event could not be stored. A full store is named,
+/// since it is the one cause that does not pass by itself: an operator must make room.
+pub fn not_recorded(what: &str, reason: &str) -> contract::error::ServiceError {
+    let message = if store_full(reason) {
+        format!("{what} cannot be recorded right now: the event store is full")
+    } else {
+        format!("{what} cannot be recorded right now")
+    };
+    contract::error::ServiceError::unavailable(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_store_is_named_and_other_failures_are_not() {
+        let full = "publish failed: insufficient resources (code 503, error code 10023)";
+        assert!(
+            not_recorded("likes", full)
+                .message
+                .ends_with("the event store is full")
+        );
+        assert!(store_full("maximum bytes exceeded"));
+        let timeout = not_recorded("likes", "timed out: didn't receive an ack");
+        assert_eq!(timeout.message, "likes cannot be recorded right now");
+        assert_eq!(timeout.kind, contract::error::ErrorKind::Unavailable);
+    }
+}

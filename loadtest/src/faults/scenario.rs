@@ -219,6 +219,13 @@ fn row(
     if fault == Fault::MysqlStop && during == 0 {
         failures.push("no write acknowledged while MySQL was stopped".into());
     }
+    // An operator must act on a full store: the refusal has to say so.
+    let said_full = ledgers
+        .iter()
+        .any(|l| l.last_error_msg.contains("event store is full"));
+    if fault == Fault::StoreFull && !said_full {
+        failures.push("no refusal said that the event store is full".into());
+    }
     if fault == Fault::RedisUnreachable && slowest > quick() {
         failures.push(format!(
             "slowest failed write took {slowest:?} (> {:?})",

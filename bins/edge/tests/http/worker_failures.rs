@@ -88,7 +88,11 @@ async fn a_stream_that_refuses_events_is_a_503_and_nothing_is_applied() {
     for (path, fields, what) in &bobs {
         let response = post(&app, path, &form(&bob_token, fields)).await;
         let message = error_json(response, StatusCode::SERVICE_UNAVAILABLE).await;
-        assert_eq!(message, format!("{what} cannot be recorded right now"));
+        // A full stream is the one cause an operator must act on: the refusal names it.
+        assert_eq!(
+            message,
+            format!("{what} cannot be recorded right now: the event store is full")
+        );
     }
 
     // Refused writes are not shown as done; alice's are still there.

@@ -1,6 +1,6 @@
 //! Not a check, a measurement (ignored by default): 2,000 sequential acknowledged publishes
 //! to a file stream on the server at `GOPHERTOK_BENCH_NATS_URL`, to compare fsync policies
-//! (README "Durability"). Run with
+//! (docs/durability.md). Run with
 //! `GOPHERTOK_BENCH_NATS_URL=nats://127.0.0.1:14222 cargo test -p mesh --test publish_cost -- --ignored --nocapture`.
 
 // Test code: a failed unwrap is a failed test, with its message.

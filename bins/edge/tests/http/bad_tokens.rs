@@ -73,7 +73,7 @@ impl BadToken {
         Some(token)
     }
 
-    /// The `status_msg` the edge must answer with (README, Tokens).
+    /// The `status_msg` the edge must answer with (docs/decisions.md, Tokens).
     pub fn expected_message(self) -> &'static str {
         match self {
             BadToken::Missing => "",

@@ -17,7 +17,7 @@ use crate::{
     tokens::{claims, now, sign_with_real_key},
 };
 
-/// The edge refetches keys at most this often (README, Tokens).
+/// The edge refetches keys at most this often (docs/decisions.md, Tokens).
 const REFETCH_AFTER: Duration = Duration::from_secs(5);
 
 /// Sees every `user.v1.*` message on the server, beside the worker that answers them.

@@ -168,7 +168,7 @@ async fn a_publish_the_video_worker_cannot_record_leaves_nothing_stored() {
     let response = app.publish(&token, clip.clone(), "v.mp4", "v").await;
     let status = response.status();
     let message = error_json(response, status).await;
-    // The README promises only that the failure is a server error with the JSON shape.
+    // docs/decisions.md promises only that the failure is a server error with the JSON shape.
     assert!(status.is_server_error(), "{status}: {message}");
     assert_eq!(
         app.stored("").await,

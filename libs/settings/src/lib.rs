@@ -2,6 +2,7 @@
 //! `GOPHERTOK__SECTION__KEY` environment variables — and the builders of the clients it
 //! configures (NATS, MySQL with migrations, Redis).
 
+pub mod args;
 mod clients;
 mod domains;
 mod edge;

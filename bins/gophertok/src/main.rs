@@ -1,5 +1,9 @@
 //! The all-in-one process for a laptop: the edge and every worker, each on its own NATS
 //! connection (so each drains on its own), sharing one settings tree and one telemetry.
+//! `gophertok mesh` and `gophertok help` are the other commands (`cli.rs`).
+
+mod cli;
+mod mesh_report;
 
 use anyhow::Context;
 use edge::Probe;
@@ -8,6 +12,14 @@ use settings::Settings;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    match cli::parse(std::env::args().skip(1))? {
+        cli::Command::AllInOne => {}
+        cli::Command::Mesh(options) => return mesh_report::run(&options).await,
+        cli::Command::Help => {
+            println!("{}", cli::USAGE);
+            return Ok(());
+        }
+    }
     let settings = settings::load().context("loading settings")?;
     let telemetry = telemetry::init("gophertok", &settings.telemetry);
     let shutdown = mesh::Shutdown::on_os_signals();

@@ -58,6 +58,7 @@ async fn mesh_lists_every_service_endpoint_stream_and_consumer_with_their_counts
     assert_eq!(stream(&report, "DEAD_LETTERS")["messages"], 0);
 
     let table = mesh(&env, &[]).await;
+    assert_columns_line_up(&table, "DEAD LETTERS", "relation-persist");
     for needle in [
         "relation.v1.set",
         "user.v1.get",
@@ -67,6 +68,16 @@ async fn mesh_lists_every_service_endpoint_stream_and_consumer_with_their_counts
     ] {
         assert!(table.contains(needle), "{needle} missing from:\n{table}");
     }
+}
+
+/// The row holding `cell` has one cell per column of the header line holding `header`
+/// (cells are at least two spaces apart; a header may have one space inside; the row must
+/// have no empty cell).
+fn assert_columns_line_up(table: &str, header: &str, cell: &str) {
+    let cells = |line: &str| line.split("  ").filter(|c| !c.trim().is_empty()).count();
+    let head = table.lines().find(|l| l.contains(header)).unwrap();
+    let row = table.lines().find(|l| l.contains(cell)).unwrap();
+    assert_eq!(cells(row), cells(head), "{head}\n{row}");
 }
 
 /// Every request subject of the contract is an endpoint of the service its first token

@@ -101,6 +101,7 @@ fn consumer_rows(report: &Report) -> Vec<Vec<String>> {
     let mut rows = vec![row(&[
         "STREAM",
         "CONSUMER",
+        "DURABLE",
         "PENDING",
         "ACK PENDING",
         "REDELIVERED",

@@ -129,21 +129,22 @@ async fn persisted_report(env: &TestEnv) -> Value {
 }
 
 fn stream<'a>(report: &'a Value, name: &str) -> &'a Value {
-    let streams = report["streams"].as_array().unwrap();
-    streams
-        .iter()
-        .find(|s| s["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} in {report}"))
+    named(&report["streams"], name)
 }
 
 /// The durable `name` among the stream's consumers (the workers' in-memory stream tails
 /// add ephemeral ones).
 fn consumer<'a>(stream: &'a Value, name: &str) -> &'a Value {
-    let consumers = stream["consumers"].as_array().unwrap();
-    consumers
+    named(&stream["consumers"], name)
+}
+
+/// The element of the array `list` whose `name` is `name`.
+fn named<'a>(list: &'a Value, name: &str) -> &'a Value {
+    let items = list.as_array().unwrap();
+    items
         .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} in {stream}"))
+        .find(|item| item["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {list}"))
 }
 
 /// Runs `gophertok mesh <args>` as a user would and returns what it printed.

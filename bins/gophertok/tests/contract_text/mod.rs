@@ -42,14 +42,7 @@ pub fn repo() -> PathBuf {
 
 /// Every file of the contract crate, by name.
 pub fn domains() -> Vec<Domain> {
-    let dir = repo().join("libs/contract/src");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .collect();
-    files.sort();
-    files
+    files("libs/contract/src", "rs")
         .iter()
         .map(|path| {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -148,15 +141,19 @@ fn const_str(line: &str, prefix: &str) -> Option<String> {
 
 /// The JSON definitions in `nats/<dir>/`, by file name.
 pub fn definitions(dir: &str) -> Vec<Value> {
-    let dir = repo().join("nats").join(dir);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
+    files(&format!("nats/{dir}"), "json")
         .iter()
         .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
         .collect()
+}
+
+/// The files ending in `.<ext>` in the repository's `dir`, sorted (so output is stable).
+fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    files.sort();
+    files
 }

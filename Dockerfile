@@ -8,7 +8,7 @@
 #   docker build --target runtime-ffmpeg -t gophertok-ffmpeg .
 
 ARG RUST_VERSION=1.95
-ARG DEBIAN_RELEASE=bookworm
+ARG DEBIAN_RELEASE=trixie
 
 # ------------------------------------------------------------------ build
 FROM rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS build
@@ -49,7 +49,6 @@ EXPOSE 8080 9464
 # GOPHERTOK_HEALTH_URL at its admin port, or overrides the check.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD curl -fsS -o /dev/null "$GOPHERTOK_HEALTH_URL" || exit 1
-ENTRYPOINT []
 CMD ["gophertok"]
 
 # ------------------------------------------------------------------ runtime with ffmpeg

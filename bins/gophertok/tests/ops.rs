@@ -18,7 +18,9 @@ use std::{
 use serde_json::Value;
 
 /// The binaries of the GopherTok image, as compose services name them in `command`.
-const BINARIES: [&str; 7] = ["edge", "user", "video", "favorite", "comment", "relation", "chat"];
+const BINARIES: [&str; 7] = [
+    "edge", "user", "video", "favorite", "comment", "relation", "chat",
+];
 
 /// Engines the stack must run, with how many instances (services, or replicas of one).
 const ENGINES: [(&str, usize); 14] = [
@@ -47,7 +49,11 @@ fn tool(variable: &str) -> Option<PathBuf> {
     match std::env::var_os(variable) {
         Some(path) => {
             let path = PathBuf::from(path);
-            assert!(path.is_file(), "{variable}={} does not exist", path.display());
+            assert!(
+                path.is_file(),
+                "{variable}={} does not exist",
+                path.display()
+            );
             Some(path)
         }
         None if std::env::var_os("CI").is_some() => {
@@ -74,7 +80,12 @@ fn run(command: &mut Command) -> String {
 
 fn compose(bin: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(bin);
-    command.args(["-f", "compose/compose.yml", "--env-file", "compose/.env.example"]);
+    command.args([
+        "-f",
+        "compose/compose.yml",
+        "--env-file",
+        "compose/.env.example",
+    ]);
     command.args(args);
     command
 }
@@ -95,12 +106,16 @@ fn binary(service: &Value) -> Option<&str> {
 }
 
 fn replicas(service: &Value) -> usize {
-    service["deploy"]["replicas"].as_u64().map_or(1, |n| n as usize)
+    service["deploy"]["replicas"]
+        .as_u64()
+        .map_or(1, |n| n as usize)
 }
 
 #[test]
 fn compose_v2_accepts_the_stack_and_refuses_it_without_its_secrets() {
-    let Some(bin) = tool("GOPHERTOK_COMPOSE_BIN") else { return };
+    let Some(bin) = tool("GOPHERTOK_COMPOSE_BIN") else {
+        return;
+    };
     run(&mut compose(&bin, &["config", "-q"]));
     let without_env = Command::new(&bin)
         .args(["-f", "compose/compose.yml", "config", "-q"])
@@ -115,7 +130,9 @@ fn compose_v2_accepts_the_stack_and_refuses_it_without_its_secrets() {
 
 #[test]
 fn every_image_is_pinned_and_every_engine_and_instance_is_there() {
-    let Some(bin) = tool("GOPHERTOK_COMPOSE_BIN") else { return };
+    let Some(bin) = tool("GOPHERTOK_COMPOSE_BIN") else {
+        return;
+    };
     let stack = resolved(&bin);
     let mut instances: HashMap<&str, usize> = HashMap::new();
     for (name, service) in services(&stack) {
@@ -133,7 +150,10 @@ fn every_image_is_pinned_and_every_engine_and_instance_is_there() {
     }
     for (prefix, wanted) in ENGINES {
         let found = instances.get(prefix).copied().unwrap_or(0);
-        assert!(found >= wanted, "{prefix}: {found} instance(s), want {wanted}");
+        assert!(
+            found >= wanted,
+            "{prefix}: {found} instance(s), want {wanted}"
+        );
     }
     for wanted in BINARIES {
         let count: usize = services(&stack)
@@ -146,12 +166,16 @@ fn every_image_is_pinned_and_every_engine_and_instance_is_there() {
 
 #[test]
 fn every_gophertok_service_has_a_health_check_and_its_settings_load() {
-    let Some(bin) = tool("GOPHERTOK_COMPOSE_BIN") else { return };
+    let Some(bin) = tool("GOPHERTOK_COMPOSE_BIN") else {
+        return;
+    };
     let stack = resolved(&bin);
     let file = root().join("compose/gophertok/gophertok.toml");
     let dockerfile = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
     for (name, service) in services(&stack) {
-        let Some(binary) = binary(service) else { continue };
+        let Some(binary) = binary(service) else {
+            continue;
+        };
         assert!(
             dockerfile.contains(&format!("target/release/{binary}")),
             "{name}: the Dockerfile does not build {binary}"
@@ -167,16 +191,28 @@ fn every_gophertok_service_has_a_health_check_and_its_settings_load() {
         // The real loader: unknown keys, bad values and missing files fail here, not on a host.
         let settings = settings::load_from(Some(&file), env)
             .unwrap_or_else(|err| panic!("{name}: its settings do not load: {err}"));
-        assert_eq!(settings.nats.replicas, 3, "{name}: streams must keep 3 copies");
+        assert_eq!(
+            settings.nats.replicas, 3,
+            "{name}: streams must keep 3 copies"
+        );
         assert_eq!(settings.media.store, settings::StoreKind::S3, "{name}");
-        assert_eq!(settings.chat.store, settings::ChatStoreKind::Scylla, "{name}");
-        assert_eq!(settings.telemetry.log_format, "json", "{name}: Loki needs JSON lines");
+        assert_eq!(
+            settings.chat.store,
+            settings::ChatStoreKind::Scylla,
+            "{name}"
+        );
+        assert_eq!(
+            settings.telemetry.log_format, "json",
+            "{name}: Loki needs JSON lines"
+        );
     }
 }
 
 #[test]
 fn grafana_has_no_anonymous_access_and_no_default_password() {
-    let Some(bin) = tool("GOPHERTOK_COMPOSE_BIN") else { return };
+    let Some(bin) = tool("GOPHERTOK_COMPOSE_BIN") else {
+        return;
+    };
     let stack = resolved(&bin);
     let grafana = &stack["services"]["grafana"]["environment"];
     assert_eq!(grafana["GF_AUTH_ANONYMOUS_ENABLED"], "false");
@@ -187,7 +223,9 @@ fn grafana_has_no_anonymous_access_and_no_default_password() {
 
 #[test]
 fn promtool_accepts_every_prometheus_config() {
-    let Some(promtool) = tool("GOPHERTOK_PROMTOOL_BIN") else { return };
+    let Some(promtool) = tool("GOPHERTOK_PROMTOOL_BIN") else {
+        return;
+    };
     let dir = root().join("compose/prometheus");
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -195,20 +233,28 @@ fn promtool_accepts_every_prometheus_config() {
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         // Scrape configs only; rule files are checked by `promtool check config` with them.
         if text.contains("scrape_configs:") {
-            run(Command::new(&promtool).arg("check").arg("config").arg(&path));
+            run(Command::new(&promtool)
+                .arg("check")
+                .arg("config")
+                .arg(&path));
             checked += 1;
         }
     }
     assert!(checked >= 1, "no Prometheus config in {}", dir.display());
     let stack = std::fs::read_to_string(dir.join("prometheus.yml")).unwrap();
     for job in BINARIES {
-        assert!(stack.contains(&format!("job_name: {job}\n")), "no scrape job {job}");
+        assert!(
+            stack.contains(&format!("job_name: {job}\n")),
+            "no scrape job {job}"
+        );
     }
 }
 
 #[test]
 fn nats_server_accepts_the_stack_cluster_config() {
-    let Some(nats) = tool("GOPHERTOK_NATS_SERVER_BIN") else { return };
+    let Some(nats) = tool("GOPHERTOK_NATS_SERVER_BIN") else {
+        return;
+    };
     run(Command::new(nats)
         .args(["-c", "compose/nats/cluster.conf", "-t"])
         .env("NATS_SERVER_NAME", "nats-1"));
@@ -246,13 +292,25 @@ fn every_dashboard_panel_names_a_provisioned_datasource() {
         let dashboard: Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let panels = dashboard["panels"].as_array().unwrap();
-        assert!(dashboard["uid"].is_string(), "{}: no fixed uid", path.display());
+        assert!(
+            dashboard["uid"].is_string(),
+            "{}: no fixed uid",
+            path.display()
+        );
         for panel in panels.iter().filter(|panel| panel["type"] != "row") {
             let mut used = BTreeSet::new();
             datasource_uids(panel, &mut used);
-            assert!(!used.is_empty(), "{}: panel without datasource", panel["title"]);
+            assert!(
+                !used.is_empty(),
+                "{}: panel without datasource",
+                panel["title"]
+            );
             let unknown: Vec<_> = used.difference(&provisioned).collect();
-            assert!(unknown.is_empty(), "{}: {unknown:?} not provisioned", panel["title"]);
+            assert!(
+                unknown.is_empty(),
+                "{}: {unknown:?} not provisioned",
+                panel["title"]
+            );
         }
         dashboards += 1;
     }
@@ -261,8 +319,8 @@ fn every_dashboard_panel_names_a_provisioned_datasource() {
 
 #[test]
 fn the_dashboard_shows_what_an_operator_watches() {
-    let text = std::fs::read_to_string(root().join("compose/grafana/dashboards/gophertok.json"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(root().join("compose/grafana/dashboards/gophertok.json")).unwrap();
     for series in [
         "http_requests_total",
         "http_request_duration_seconds_bucket",
@@ -272,13 +330,18 @@ fn the_dashboard_shows_what_an_operator_watches() {
         "consumer_dead_letters_total",
         "cache_lookups_total",
     ] {
-        assert!(text.contains(series), "the dashboard does not show {series}");
+        assert!(
+            text.contains(series),
+            "the dashboard does not show {series}"
+        );
     }
 }
 
 #[test]
 fn zizmor_finds_nothing_in_the_workflows() {
-    let Some(zizmor) = tool("GOPHERTOK_ZIZMOR_BIN") else { return };
+    let Some(zizmor) = tool("GOPHERTOK_ZIZMOR_BIN") else {
+        return;
+    };
     let report = run(Command::new(zizmor)
         .args(["--offline", "--no-progress", ".github/workflows"])
         .env("NO_COLOR", "1"));

@@ -2,12 +2,14 @@
 //! `GOPHERTOK__SECTION__KEY` environment variables — and the builders of the clients it
 //! configures (NATS, MySQL with migrations, Redis).
 
+mod admin;
 mod clients;
 mod domains;
 mod edge;
 mod migrations;
 mod model;
 
+pub use admin::{AdminSettings, admin_port};
 pub use clients::{ClientError, connect_mysql, connect_nats, connect_redis};
 pub use domains::*;
 pub use edge::*;

@@ -5,30 +5,18 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
 use contract::{Rpc, chat::Latest};
-use testkit::{TestEnv, WorkerProcess};
+use testkit::TestEnv;
 
 #[tokio::test]
 async fn the_worker_binary_reports_what_it_served_on_its_admin_endpoint() {
     let env = TestEnv::start().await.unwrap();
+    let request = Latest {
+        user_id: 1,
+        peer_ids: vec![2],
+    };
+    let call = (Latest::SUBJECT, serde_json::to_value(request).unwrap());
     let bin = env!("CARGO_BIN_EXE_chat");
-    let worker = WorkerProcess::start(bin, &env, &[]).await.unwrap();
-    worker
-        .wait_ready(true, Duration::from_secs(30))
-        .await
-        .unwrap();
-    let nats = env.nats_client().await.unwrap();
-    let caller = mesh::Caller::new(nats, Duration::from_secs(10));
-    caller
-        .call(&Latest {
-            user_id: 1,
-            peer_ids: vec![2],
-        })
-        .await
-        .unwrap();
-    testkit::process::assert_serves(&worker, "chat", Latest::SUBJECT)
-        .await
-        .unwrap();
+    let served = testkit::process::serve_once(bin, &env, &[], "chat", call);
+    served.await.unwrap();
 }

@@ -15,25 +15,25 @@ use contract::{
 };
 use testkit::{TestEnv, WorkerProcess, metric};
 
+/// The lag read from the server every 100 ms, so its first reading comes at once.
+const LAG_POLL: [(&str, &str); 1] = [("GOPHERTOK__PERSIST__LAG_POLL_MS", "100")];
+
 async fn start(env: &TestEnv) -> WorkerProcess {
     let bin = env!("CARGO_BIN_EXE_favorite");
-    let extra = [("GOPHERTOK__PERSIST__LAG_POLL_MS", "100")];
-    WorkerProcess::start(bin, env, &extra).await.unwrap()
+    WorkerProcess::start(bin, env, &LAG_POLL).await.unwrap()
 }
 
 #[tokio::test]
 async fn the_worker_binary_reports_what_it_served_on_its_admin_endpoint() {
     let env = TestEnv::start().await.unwrap();
-    let worker = start(&env).await;
-    let caller = mesh::Caller::new(env.nats_client().await.unwrap(), Duration::from_secs(10));
     let stats = VideoStats {
         video_ids: vec![1, 2],
         viewer: None,
     };
-    caller.call(&stats).await.unwrap();
-    let text = testkit::process::assert_serves(&worker, "favorite", VideoStats::SUBJECT)
-        .await
-        .unwrap();
+    let call = (VideoStats::SUBJECT, serde_json::to_value(stats).unwrap());
+    let bin = env!("CARGO_BIN_EXE_favorite");
+    let served = testkit::process::serve_once(bin, &env, &LAG_POLL, "favorite", call);
+    let (worker, text) = served.await.unwrap();
     // Redis held nothing for the two videos: both groups were rebuilt, in one run.
     let favorite = [("domain", "favorite")];
     let rebuilt = metric(&text, "hot_rebuilt_groups_total", &favorite);
@@ -43,8 +43,8 @@ async fn the_worker_binary_reports_what_it_served_on_its_admin_endpoint() {
         metric(&text, "hot_rebuilds_total", &runs).is_some(),
         "{text}"
     );
-    let consumer = [("consumer", PERSIST_CONSUMER)];
-    assert_eq!(metric(&text, "consumer_up", &consumer), Some(1.0), "{text}");
+    let persisting = testkit::process::assert_persisting(&worker, PERSIST_CONSUMER);
+    persisting.await.unwrap();
 }
 
 #[tokio::test]

@@ -5,40 +5,30 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
 use contract::{Rpc, relation::RelationStats};
-use testkit::{TestEnv, WorkerProcess, metric};
+use testkit::TestEnv;
 
 #[tokio::test]
 async fn the_worker_binary_reports_what_it_served_on_its_admin_endpoint() {
     let env = TestEnv::start().await.unwrap();
+    let request = RelationStats {
+        user_ids: vec![1],
+        viewer: None,
+    };
+    let call = (
+        RelationStats::SUBJECT,
+        serde_json::to_value(request).unwrap(),
+    );
     let bin = env!("CARGO_BIN_EXE_relation");
-    let worker = WorkerProcess::start(bin, &env, &[("GOPHERTOK__PERSIST__LAG_POLL_MS", "100")])
-        .await
-        .unwrap();
-    worker
-        .wait_ready(true, Duration::from_secs(30))
-        .await
-        .unwrap();
-    let nats = env.nats_client().await.unwrap();
-    let caller = mesh::Caller::new(nats, Duration::from_secs(10));
-    caller
-        .call(&RelationStats {
-            user_ids: vec![1],
-            viewer: None,
-        })
-        .await
-        .unwrap();
-    let text = testkit::process::assert_serves(&worker, "relation", RelationStats::SUBJECT)
-        .await
-        .unwrap();
-    // The persister consumes, and its lag is read from the server (every 100 ms here).
-    let consumer = [("consumer", contract::relation::PERSIST_CONSUMER)];
-    assert_eq!(metric(&text, "consumer_up", &consumer), Some(1.0), "{text}");
-    let lag = testkit::until_eq(Duration::from_secs(10), &true, || async {
-        let text = worker.metrics().await.unwrap();
-        metric(&text, "consumer_lag", &consumer).is_some()
-    });
-    lag.await;
+    let served = testkit::process::serve_once(
+        bin,
+        &env,
+        &[("GOPHERTOK__PERSIST__LAG_POLL_MS", "100")],
+        "relation",
+        call,
+    );
+    let (worker, _) = served.await.unwrap();
+    let consumer = contract::relation::PERSIST_CONSUMER;
+    let persisting = testkit::process::assert_persisting(&worker, consumer);
+    persisting.await.unwrap();
 }

@@ -5,24 +5,15 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
 use contract::{Rpc, video::GetVideos};
-use testkit::{TestEnv, WorkerProcess};
+use testkit::TestEnv;
 
 #[tokio::test]
 async fn the_worker_binary_reports_what_it_served_on_its_admin_endpoint() {
     let env = TestEnv::start().await.unwrap();
+    let request = GetVideos { ids: vec![1] };
+    let call = (GetVideos::SUBJECT, serde_json::to_value(request).unwrap());
     let bin = env!("CARGO_BIN_EXE_video");
-    let worker = WorkerProcess::start(bin, &env, &[]).await.unwrap();
-    worker
-        .wait_ready(true, Duration::from_secs(30))
-        .await
-        .unwrap();
-    let nats = env.nats_client().await.unwrap();
-    let caller = mesh::Caller::new(nats, Duration::from_secs(10));
-    caller.call(&GetVideos { ids: vec![1] }).await.unwrap();
-    testkit::process::assert_serves(&worker, "video", GetVideos::SUBJECT)
-        .await
-        .unwrap();
+    let served = testkit::process::serve_once(bin, &env, &[], "video", call);
+    served.await.unwrap();
 }

@@ -145,6 +145,47 @@ pub async fn assert_serves(
     Ok(text)
 }
 
+/// Starts `bin` for `env`, sends it one `request` on `subject`, which must be answered
+/// without an error, and checks [`assert_serves`]; the worker and its `/metrics` then.
+pub async fn serve_once(
+    bin: &str,
+    env: &TestEnv,
+    extra: &[(&str, &str)],
+    connection: &str,
+    (subject, request): (&str, Value),
+) -> anyhow::Result<(WorkerProcess, String)> {
+    let worker = WorkerProcess::start(bin, env, extra).await?;
+    worker.wait_ready(true, Duration::from_secs(30)).await?;
+    let nats = env.nats_client().await?;
+    let payload = serde_json::to_vec(&request)?;
+    let reply = nats.request(subject.to_owned(), payload.into()).await?;
+    let error = reply
+        .headers
+        .as_ref()
+        .and_then(|h| h.get("Nats-Service-Error"));
+    anyhow::ensure!(error.is_none(), "{subject} answered {error:?}");
+    let text = assert_serves(&worker, connection, subject).await?;
+    Ok((worker, text))
+}
+
+/// A persisting worker's consumer is up and its lag is read from the server (set
+/// `persist.lag_poll_ms` low: the first reading comes one poll after the start).
+pub async fn assert_persisting(worker: &WorkerProcess, consumer: &str) -> anyhow::Result<()> {
+    let labels = [("consumer", consumer)];
+    let started = Instant::now();
+    loop {
+        let text = worker.metrics().await?;
+        let up = metric(&text, "consumer_up", &labels) == Some(1.0);
+        if up && metric(&text, "consumer_lag", &labels).is_some() {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            bail!("{consumer}: no consumer_up 1 and consumer_lag within 10 s:\n{text}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The value of the series `name` whose labels include every pair of `labels`, summed over
 /// the matching series (a counter split by another label adds up); `None` if none matches.
 pub fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {

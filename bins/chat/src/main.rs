@@ -1,15 +1,24 @@
-//! The chat worker as a process of its own: load settings, init telemetry, serve.
+//! The chat worker as a process of its own: load settings, init telemetry, serve, and
+//! answer `/healthz`, `/readyz` and `/metrics` on `admin.listen`.
 
 use anyhow::Context;
+use mesh::admin::Admin;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
-    telemetry::init("chat", &settings.telemetry);
+    let telemetry = telemetry::init("chat", &settings.telemetry);
     let nats = settings::connect_nats(&settings.nats, "chat", true).await?;
     let shutdown = mesh::Shutdown::on_os_signals();
-    let worker = chat::start(&settings, nats).await?;
+    let worker = chat::start(&settings, nats.clone()).await?;
+    let mysql = settings.chat.store == settings::ChatStoreKind::Mysql;
+    let probes = mesh::admin::storage_probes(&settings, mysql).await?;
+    let admin = Admin::new("chat", telemetry, &nats, probes)
+        .start(&settings)
+        .await?;
     shutdown.wait().await;
     worker.shutdown().await;
+    // Last, so `/readyz` answers "not ready" while the worker drains.
+    admin.stop().await;
     Ok(())
 }

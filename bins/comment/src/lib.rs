@@ -114,7 +114,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         hot: Hot::new(redis, &settings.redis.prefix),
         hot_settings: settings.hot.clone(),
         tail: Tail::start(js.clone(), tail_spec, &settings.hot).await?,
-        rebuilds: Rebuilds::new(&settings.hot),
+        rebuilds: Rebuilds::new("comment", &settings.hot),
         js: js.clone(),
         caller: Caller::from_settings(nats.clone(), settings),
         ids: Snowflake::new(lease),

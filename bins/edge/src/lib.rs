@@ -39,7 +39,7 @@ pub struct AppState {
     pub caller: Caller,
     verifier: Arc<Verifier>,
     probes: Arc<Vec<Probe>>,
-    telemetry: telemetry::Telemetry,
+    scrape: mesh::admin::Scrape,
     public_base_url: Arc<str>,
     media_base_url: Arc<str>,
     store: Arc<dyn ObjectStore>,
@@ -58,6 +58,7 @@ impl AppState {
         mut probes: Vec<Probe>,
     ) -> Self {
         let caller = Caller::from_settings(nats.clone(), settings);
+        let scrape = mesh::admin::Scrape::new(telemetry, vec![("edge", nats.clone())]);
         probes.insert(0, Probe::nats(nats));
         Self {
             verifier: Arc::new(Verifier::new(
@@ -69,7 +70,7 @@ impl AppState {
             )),
             caller,
             probes: Arc::new(probes),
-            telemetry,
+            scrape,
             public_base_url: settings.edge.public_base_url.as_str().into(),
             media_base_url: settings.media_base_url().into(),
             store,

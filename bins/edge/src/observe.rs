@@ -26,7 +26,7 @@ pub async fn observe(request: Request, next: Next) -> Response {
     metrics::counter!("http_requests_total", "method" => method, "route" => route.clone(),
         "status" => status.to_string())
     .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "route" => route)
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(started.elapsed().as_secs_f64());
     response
 }

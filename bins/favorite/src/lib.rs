@@ -133,7 +133,7 @@ pub async fn start(
         js: js.clone(),
         caller: Caller::from_settings(nats.clone(), settings),
         tail: hotstate::Tail::start(js.clone(), tail_spec, &settings.hot).await?,
-        rebuilds: hotstate::Rebuilds::new(&settings.hot),
+        rebuilds: hotstate::Rebuilds::new("favorite", &settings.hot),
         hot_settings: settings.hot.clone(),
         recent: Arc::new(hotstate::Recent::new(&settings.hot)),
     });

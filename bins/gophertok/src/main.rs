@@ -7,8 +7,6 @@ mod mesh_report;
 
 use anyhow::Context;
 use edge::Probe;
-use fred::prelude::ClientLike;
-use settings::Settings;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -50,11 +48,13 @@ async fn main() -> anyhow::Result<()> {
         .context("starting chat worker")?;
 
     let edge_nats = settings::connect_nats(&settings.nats, "gophertok-edge", true).await?;
-    let mut probes = storage_probes(&settings).await?;
+    // `/readyz` of the all-in-one also answers for MySQL and Redis, which it talks to
+    // directly, and for each persister.
+    let mut probes = mesh::admin::storage_probes(&settings, true).await?;
     probes.extend([
-        persist_probe("persist-favorite", favorite.persist_health()),
-        persist_probe("persist-comment", comment.persist_health()),
-        persist_probe("persist-relation", relation.persist_health()),
+        Probe::persister("persist-favorite", favorite.persist_health()),
+        Probe::persister("persist-comment", comment.persist_health()),
+        Probe::persister("persist-relation", relation.persist_health()),
     ]);
     let store = objects::connect(&settings.media, &edge_nats, settings.nats.replicas).await?;
     let state = edge::AppState::new(&settings, edge_nats, store, telemetry, probes);
@@ -73,37 +73,4 @@ async fn main() -> anyhow::Result<()> {
         chat.shutdown()
     );
     Ok(())
-}
-
-/// `/readyz` of the all-in-one also answers for MySQL and Redis, which it talks to directly.
-async fn storage_probes(settings: &Settings) -> anyhow::Result<Vec<Probe>> {
-    let db = settings::connect_mysql(&settings.mysql).await?;
-    let redis = settings::connect_redis(&settings.redis).await?;
-    let mysql = Probe::new("mysql", move || {
-        let db = db.clone();
-        async move {
-            sqlx::query("SELECT 1")
-                .execute(&db)
-                .await
-                .map(drop)
-                .map_err(|err| err.to_string())
-        }
-    });
-    let redis = Probe::new("redis", move || {
-        let redis = redis.clone();
-        async move {
-            redis
-                .ping::<String>(None)
-                .await
-                .map(drop)
-                .map_err(|err| err.to_string())
-        }
-    });
-    Ok(vec![mysql, redis])
-}
-
-/// Not ready while a persister is not consuming: writes would still be acknowledged, but
-/// nothing would reach MySQL until it recovers.
-fn persist_probe(name: &'static str, health: mesh::persister::Health) -> Probe {
-    Probe::new(name, move || std::future::ready(health.check()))
 }

@@ -107,7 +107,7 @@ pub async fn start(
         hot: Hot::new(redis, &settings.redis.prefix),
         hot_settings: settings.hot.clone(),
         tail: Tail::start(js.clone(), tail_spec, &settings.hot).await?,
-        rebuilds: Rebuilds::new(&settings.hot),
+        rebuilds: Rebuilds::new("relation", &settings.hot),
         js: js.clone(),
         caller: Caller::from_settings(nats.clone(), settings),
         recent: Arc::new(hotstate::Recent::new(&settings.hot)),

@@ -1,15 +1,27 @@
-//! The relation worker as a process of its own: load settings, init telemetry, serve.
+//! The relation worker as a process of its own: load settings, init telemetry, serve, and
+//! answer `/healthz`, `/readyz` and `/metrics` on `admin.listen`.
 
 use anyhow::Context;
+use mesh::admin::{Admin, Probe};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
-    telemetry::init("relation", &settings.telemetry);
+    let telemetry = telemetry::init("relation", &settings.telemetry);
     let nats = settings::connect_nats(&settings.nats, "relation", true).await?;
     let shutdown = mesh::Shutdown::on_os_signals();
-    let worker = relation::start(&settings, nats).await?;
+    let worker = relation::start(&settings, nats.clone()).await?;
+    let mut probes = mesh::admin::storage_probes(&settings, true).await?;
+    probes.push(Probe::persister(
+        "persist-relation",
+        worker.persist_health(),
+    ));
+    let admin = Admin::new("relation", telemetry, &nats, probes)
+        .start(&settings)
+        .await?;
     shutdown.wait().await;
     worker.shutdown().await;
+    // Last, so `/readyz` answers "not ready" while the worker drains.
+    admin.stop().await;
     Ok(())
 }

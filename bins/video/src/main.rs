@@ -1,14 +1,22 @@
-//! The video worker as a process of its own: load settings, init telemetry, serve.
+//! The video worker as a process of its own: load settings, init telemetry, serve, and
+//! answer `/healthz`, `/readyz` and `/metrics` on `admin.listen`.
 
 use anyhow::Context;
+use mesh::admin::Admin;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
-    telemetry::init("video", &settings.telemetry);
+    let telemetry = telemetry::init("video", &settings.telemetry);
     let nats = settings::connect_nats(&settings.nats, "video", true).await?;
     let shutdown = mesh::Shutdown::on_os_signals();
-    let worker = video::start(&settings, nats).await?;
+    let worker = video::start(&settings, nats.clone()).await?;
+    let probes = mesh::admin::storage_probes(&settings, true).await?;
+    let admin = Admin::new("video", telemetry, &nats, probes)
+        .start(&settings)
+        .await?;
     worker.run_until(shutdown).await;
+    // Last, so `/readyz` answers "not ready" while the worker drains.
+    admin.stop().await;
     Ok(())
 }

@@ -36,8 +36,8 @@ impl Facts {
             load_ttl: load_timeout,
         };
         Self {
-            profiles: Lookup::new(limits(settings.profiles), |profile| profile.id),
-            videos: Lookup::new(limits(settings.videos), |video| video.id),
+            profiles: Lookup::new("profiles", limits(settings.profiles), |p| p.id),
+            videos: Lookup::new("videos", limits(settings.videos), |video| video.id),
         }
     }
 

@@ -3,6 +3,7 @@
 //! down gracefully; keep heavy routes behind their own [`Limit`]s and drop requests whose
 //! caller's deadline has passed; persist JetStream streams in batches.
 
+pub mod admin;
 pub mod batch;
 mod call;
 mod deadline;

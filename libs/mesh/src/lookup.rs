@@ -94,15 +94,37 @@ impl<V: Clone> Pending<V> {
     }
 }
 
+/// `cache_lookups_total{cache, result}` per id asked for: `hit` (held, found or known
+/// missing), `shared` (joined a load another lookup started) or `miss` (loaded now). The
+/// hit ratio is `hit / all`; handles looked up once, not per lookup.
+struct Counters {
+    hit: metrics::Counter,
+    shared: metrics::Counter,
+    miss: metrics::Counter,
+}
+
+impl Counters {
+    fn new(cache: &'static str) -> Self {
+        let result = |result: &'static str| metrics::counter!("cache_lookups_total", "cache" => cache, "result" => result);
+        Self {
+            hit: result("hit"),
+            shared: result("shared"),
+            miss: result("miss"),
+        }
+    }
+}
+
 /// A cache of id → immutable value in front of a batch loader.
 pub struct Lookup<V: Clone + Send + Sync + 'static> {
     cache: Cache<i64, Slot<V>>,
     id_of: fn(&V) -> i64,
+    counters: Counters,
 }
 
 impl<V: Clone + Send + Sync + 'static> Lookup<V> {
-    /// `id_of` reads the id back out of a loaded value, so replies may come in any order.
-    pub fn new(limits: LookupLimits, id_of: fn(&V) -> i64) -> Self {
+    /// `id_of` reads the id back out of a loaded value, so replies may come in any order;
+    /// `name` labels its metrics (`profiles`, `videos`).
+    pub fn new(name: &'static str, limits: LookupLimits, id_of: fn(&V) -> i64) -> Self {
         let cache = Cache::builder()
             .max_capacity(limits.max_entries)
             .expire_after(Lifetimes {
@@ -110,7 +132,11 @@ impl<V: Clone + Send + Sync + 'static> Lookup<V> {
                 loading: limits.load_ttl,
             })
             .build();
-        Self { cache, id_of }
+        Self {
+            cache,
+            id_of,
+            counters: Counters::new(name),
+        }
     }
 
     /// The values of `ids` that exist. Ids no cache holds are loaded with one call of
@@ -133,6 +159,13 @@ impl<V: Clone + Send + Sync + 'static> Lookup<V> {
         }
         missing.sort_unstable();
         missing.dedup();
+        let asked = ids.len() as u64;
+        let shared = pending.waits.len() as u64;
+        self.counters.miss.increment(missing.len() as u64);
+        self.counters.shared.increment(shared);
+        self.counters
+            .hit
+            .increment(asked.saturating_sub(shared + missing.len() as u64));
         let owned = self.claim(missing, load, &mut found, &mut pending).await;
         let results = match try_join_all(pending.batches.iter().cloned()).await {
             Ok(results) => results,
@@ -229,7 +262,7 @@ mod tests {
             negative_ttl: Duration::from_millis(50),
             load_ttl: Duration::from_secs(5),
         };
-        Lookup::new(limits, |value| *value)
+        Lookup::new("test", limits, |value| *value)
     }
 
     /// A loader that knows the even ids and counts the batches it is asked for.

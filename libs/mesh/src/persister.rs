@@ -68,9 +68,13 @@ impl PersistFiles {
     }
 }
 
-/// Whether a persister is consuming; a cheap clone for probes.
+/// Whether a persister is consuming; a cheap clone for probes. Also the gauge
+/// `consumer_up{consumer}` (1 consuming, 0 not), for alerts that need no `/readyz` poller.
 #[derive(Debug, Clone)]
-pub struct Health(Arc<Mutex<Status>>);
+pub struct Health {
+    status: Arc<Mutex<Status>>,
+    up: metrics::Gauge,
+}
 
 #[derive(Debug, Clone)]
 enum Status {
@@ -80,13 +84,18 @@ enum Status {
 }
 
 impl Health {
-    fn new() -> Self {
-        Self(Arc::new(Mutex::new(Status::Starting)))
+    fn new(consumer: &str) -> Self {
+        let up = metrics::gauge!("consumer_up", "consumer" => consumer.to_owned());
+        up.set(0.0);
+        Self {
+            status: Arc::new(Mutex::new(Status::Starting)),
+            up,
+        }
     }
 
     /// Ok while consuming; else why not (not started yet, or the last failure).
     pub fn check(&self) -> Result<(), String> {
-        match &*self.0.lock().unwrap_or_else(|e| e.into_inner()) {
+        match &*self.status.lock().unwrap_or_else(|e| e.into_inner()) {
             Status::Running => Ok(()),
             Status::Starting => Err("not consuming yet".into()),
             Status::Failed(reason) => Err(format!("restarting after: {reason}")),
@@ -94,7 +103,9 @@ impl Health {
     }
 
     fn set(&self, status: Status) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = status;
+        self.up
+            .set(f64::from(u8::from(matches!(status, Status::Running))));
+        *self.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
     }
 }
 
@@ -120,7 +131,7 @@ impl Persister {
         applier: A,
     ) -> Self {
         let stop = Shutdown::new();
-        let health = Health::new();
+        let health = Health::new(&spec.consumer);
         let lag = tokio::spawn(lag::watch(
             js.clone(),
             spec.stream.clone(),

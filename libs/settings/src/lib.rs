@@ -2,6 +2,7 @@
 //! `GOPHERTOK__SECTION__KEY` environment variables — and the builders of the clients it
 //! configures (NATS, MySQL with migrations, Redis).
 
+mod admin;
 pub mod args;
 mod clients;
 mod domains;
@@ -9,6 +10,7 @@ mod edge;
 mod migrations;
 mod model;
 
+pub use admin::{AdminSettings, admin_port};
 pub use clients::{ClientError, connect_mysql, connect_nats, connect_redis};
 pub use domains::*;
 pub use edge::*;

@@ -5,8 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FilterSettings, HotSettings,
-    MediaSettings, PersistSettings, SettingsError, StoreKind, VideoSettings,
+    AdminSettings, CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FilterSettings,
+    HotSettings, MediaSettings, PersistSettings, SettingsError, StoreKind, VideoSettings,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -29,6 +29,7 @@ pub struct Settings {
     pub chat: ChatSettings,
     pub hot: HotSettings,
     pub cache: CacheSettings,
+    pub admin: AdminSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -257,6 +258,7 @@ impl Settings {
             return invalid("edge.public_base_url must be an http(s) URL");
         }
         self.edge.validate()?;
+        self.admin.validate()?;
         if self.auth.token_ttl_secs == 0 || self.auth.issuer.is_empty() {
             return invalid("auth.token_ttl_secs must be above 0 and auth.issuer set");
         }
@@ -362,6 +364,7 @@ impl Default for Settings {
             hot: HotSettings::default(),
             chat: ChatSettings::default(),
             cache: CacheSettings::default(),
+            admin: AdminSettings::default(),
         }
     }
 }

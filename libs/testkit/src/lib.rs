@@ -8,6 +8,7 @@ pub mod media;
 mod mysql;
 mod nats;
 mod nats_cluster;
+pub mod process;
 mod proxy;
 pub mod redis;
 mod redis_cluster;
@@ -17,6 +18,7 @@ mod s3;
 pub use mysql::{TestDb, server_url as mysql_url};
 pub use nats::NatsServer;
 pub use nats_cluster::NatsCluster;
+pub use process::{WorkerProcess, metric};
 pub use proxy::Proxy;
 pub use redis_cluster::RedisCluster;
 pub use s3::S3Server;
@@ -165,5 +167,22 @@ where
         }
         assert!(started.elapsed() < within, "still {seen:?}, want {want:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The path in the environment variable `var` (a tool `.ci/gt services` installs, e.g.
+/// `GOPHERTOK_PROMTOOL_BIN`), or `None` after a visible SKIPPED line when it is unset on a
+/// developer's machine. Under CI (`CI` set) a missing tool fails the test instead: a suite
+/// that passes because its tools are missing proves nothing.
+pub fn tool(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(path) if !path.is_empty() => Some(path),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("{var} is unset under CI; .ci/gt services installs it")
+        }
+        _ => {
+            eprintln!("SKIPPED: {var} is unset (bash .ci/gt services installs it)");
+            None
+        }
     }
 }

@@ -191,6 +191,8 @@ fn environment(dir: &Path, backends: &Backends, edge_port: u16) -> Vec<(String, 
         ("RUST_LIB_BACKTRACE", "0".into()),
         // No metrics port: the file's fixed one would clash between scenarios.
         ("GOPHERTOK__EDGE__METRICS_LISTEN", String::new()),
+        // Nor admin ports: two instances of a worker would clash on the binary's default.
+        ("GOPHERTOK__ADMIN__LISTEN", String::new()),
     ];
     pairs.map(|(k, v)| (k.to_owned(), v)).into()
 }

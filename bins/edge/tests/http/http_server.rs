@@ -161,9 +161,28 @@ async fn metrics_are_served_on_their_own_listener_and_not_on_the_api_port() {
     let app = App::start_users_only().await;
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
     error_json(app.get("/metrics").await, StatusCode::NOT_FOUND).await;
+    // A path with a value in it is counted under its route template, never the value.
+    let asset = app.get("/static/no-such-file-8271.png").await;
+    assert_eq!(asset.status(), StatusCode::NOT_FOUND);
     let text = metrics(&app).await;
-    assert!(text.contains("http_requests_total"), "{text}");
-    assert!(text.contains(r#"route="/healthz""#), "{text}");
+    let healthz = [("method", "GET"), ("route", "/healthz"), ("status", "200")];
+    let counted = testkit::metric(&text, "http_requests_total", &healthz);
+    assert!(counted.is_some_and(|n| n >= 1.0), "{text}");
+    let timed = [("method", "GET"), ("route", "/healthz"), ("le", "+Inf")];
+    let timed = testkit::metric(&text, "http_request_duration_seconds_bucket", &timed);
+    assert!(timed.is_some_and(|n| n >= 1.0), "{text}");
+    let asset = [("route", "/static/{file}"), ("status", "404")];
+    assert!(
+        testkit::metric(&text, "http_requests_total", &asset).is_some(),
+        "{text}"
+    );
+    assert!(!text.contains("8271"), "a raw path became a label: {text}");
+    let nats = [("connection", "edge")];
+    assert_eq!(
+        testkit::metric(&text, "nats_connected", &nats),
+        Some(1.0),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -44,26 +44,12 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The tool named by `variable`: `None` (with a visible note) only outside CI.
+/// The tool named by `variable` (`None`, with a visible note, only outside CI), checked to
+/// exist so a wrong path fails here rather than as a confusing spawn error.
 fn tool(variable: &str) -> Option<PathBuf> {
-    match std::env::var_os(variable) {
-        Some(path) => {
-            let path = PathBuf::from(path);
-            assert!(
-                path.is_file(),
-                "{variable}={} does not exist",
-                path.display()
-            );
-            Some(path)
-        }
-        None if std::env::var_os("CI").is_some() => {
-            panic!("{variable} is unset in CI: .ci/gt services installs it")
-        }
-        None => {
-            eprintln!("SKIPPED: {variable} is unset (bash .ci/gt services installs it)");
-            None
-        }
-    }
+    let path = PathBuf::from(testkit::tool(variable)?);
+    assert!(path.is_file(), "{variable}={} does not exist", path.display());
+    Some(path)
 }
 
 /// Runs `command` in the repository root; its stdout, or a failure with everything it said.

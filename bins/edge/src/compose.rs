@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use contract::{
     comment::{CommentCounts, CommentInfo},
-    favorite::{UserStats, VideoStats},
-    relation::RelationStats,
+    favorite::{PageStats, UserStat, UserStats},
+    relation::{RelationStat, RelationStats},
+    user::Profile,
     video::{AuthorCount, VideoInfo, WorkCounts},
 };
 use mesh::CallError;
@@ -32,38 +33,74 @@ pub async fn users(
 async fn users_with_works(
     state: &AppState,
     viewer: Option<i64>,
-    mut ids: Vec<i64>,
+    ids: Vec<i64>,
     known_works: &[AuthorCount],
 ) -> Result<HashMap<i64, User>, ApiError> {
-    ids.sort_unstable();
-    ids.dedup();
+    let ids = sorted_unique(ids);
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let like_request = UserStats {
         user_ids: ids.clone(),
     };
+    let (parts, likes) = tokio::try_join!(user_parts(state, viewer, ids, known_works), async {
+        Ok(state.caller.call(&like_request).await?.stats)
+    },)?;
+    Ok(assemble_users(state, parts, likes))
+}
+
+/// What a User view is made of besides its like counts (which a page asks for together
+/// with its videos' like counts).
+struct UserParts {
+    profiles: HashMap<i64, Profile>,
+    works: HashMap<i64, i64>,
+    relations: Vec<RelationStat>,
+}
+
+/// Profiles (cached), work counts and follow counts of `ids` (sorted, unique, not empty),
+/// fetched concurrently.
+async fn user_parts(
+    state: &AppState,
+    viewer: Option<i64>,
+    ids: Vec<i64>,
+    known_works: &[AuthorCount],
+) -> Result<UserParts, ApiError> {
     let relation_request = RelationStats {
         user_ids: ids.clone(),
         viewer,
     };
-    let (profiles, works, likes, relations) = tokio::try_join!(
+    let (profiles, works, relations) = tokio::try_join!(
         state.caller.profiles(&ids),
         work_counts(state, &ids, known_works),
-        state.caller.call(&like_request),
         state.caller.call(&relation_request),
     )?;
-    let likes: HashMap<i64, _> = likes.stats.into_iter().map(|s| (s.user_id, s)).collect();
-    let relations: HashMap<i64, _> = relations
-        .stats
+    Ok(UserParts {
+        profiles,
+        works,
+        relations: relations.stats,
+    })
+}
+
+fn sorted_unique(mut ids: Vec<i64>) -> Vec<i64> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The User views of `parts` with their like counts.
+fn assemble_users(state: &AppState, parts: UserParts, likes: Vec<UserStat>) -> HashMap<i64, User> {
+    let likes: HashMap<i64, _> = likes.into_iter().map(|s| (s.user_id, s)).collect();
+    let relations: HashMap<i64, _> = parts
+        .relations
         .into_iter()
         .map(|s| (s.user_id, s))
         .collect();
-    Ok(profiles
+    parts
+        .profiles
         .into_values()
         .map(|profile| {
             let mut user = User::from_profile(profile, &state.public_base_url);
-            user.work_count = works.get(&user.id).copied().unwrap_or_default();
+            user.work_count = parts.works.get(&user.id).copied().unwrap_or_default();
             if let Some(stat) = likes.get(&user.id) {
                 user.favorite_count = stat.favorite_count;
                 user.total_favorited = stat.total_favorited;
@@ -75,7 +112,7 @@ async fn users_with_works(
             }
             (user.id, user)
         })
-        .collect())
+        .collect()
 }
 
 /// Work counts of `ids`: from `known` when it covers them all, else one request.
@@ -110,19 +147,22 @@ pub async fn videos(
     if infos.is_empty() {
         return Ok(Vec::new());
     }
-    let author_ids = infos.iter().map(|info| info.author_id).collect();
+    let author_ids: Vec<i64> = sorted_unique(infos.iter().map(|info| info.author_id).collect());
     let video_ids: Vec<i64> = infos.iter().map(|info| info.id).collect();
-    let stats_request = VideoStats {
+    // One favorite request for the page: the videos' like counts and their authors'.
+    let stats_request = PageStats {
         video_ids: video_ids.clone(),
+        user_ids: author_ids.clone(),
         viewer,
     };
     let comments_request = CommentCounts { video_ids };
-    let (authors, stats, comment_counts) = tokio::try_join!(
-        users_with_works(state, viewer, author_ids, known_works),
+    let (parts, stats, comment_counts) = tokio::try_join!(
+        user_parts(state, viewer, author_ids, known_works),
         async { Ok(state.caller.call(&stats_request).await?) },
         async { Ok(state.caller.call(&comments_request).await?) },
     )?;
-    let stats: HashMap<i64, _> = stats.stats.into_iter().map(|s| (s.video_id, s)).collect();
+    let authors = assemble_users(state, parts, stats.users);
+    let stats: HashMap<i64, _> = stats.videos.into_iter().map(|s| (s.video_id, s)).collect();
     let comment_counts: HashMap<i64, i64> = comment_counts
         .counts
         .into_iter()

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use async_nats::jetstream;
 use contract::favorite::{
-    ListFavorites, PERSIST_CONSUMER, STREAM, SetFavorite, UserStats, VideoStats,
+    ListFavorites, PERSIST_CONSUMER, PageStats, STREAM, SetFavorite, UserStats, VideoStats,
 };
 use mesh::{
     Caller, Router, ServiceSpec, Worker,
@@ -60,6 +60,7 @@ pub fn router() -> Router<State> {
         .route_list::<ListFavorites, _, _, _>(handlers::list::handle)
         .route::<VideoStats, _, _, _>(handlers::video_stats::handle)
         .route::<UserStats, _, _, _>(handlers::user_stats::handle)
+        .route::<PageStats, _, _, _>(handlers::page_stats::handle)
 }
 
 pub fn spec(settings: &Settings) -> ServiceSpec {

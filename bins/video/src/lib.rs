@@ -3,8 +3,10 @@
 
 pub mod cover;
 pub mod error;
+mod follow;
 mod handlers;
-mod store;
+pub mod index;
+pub mod store;
 
 use std::{sync::Arc, time::Duration};
 
@@ -22,6 +24,10 @@ pub struct State {
     pub store: Arc<dyn ObjectStore>,
     pub filter: WordFilter,
     pub ffmpeg: cover::Ffmpeg,
+    /// The newest videos, kept current across instances (`video.feed_index_videos`).
+    pub index: Arc<index::FeedIndex>,
+    /// Where this instance announces the videos it stores.
+    pub nats: async_nats::Client,
 }
 
 /// A publish of a new file copies it to a temporary file and runs ffprobe and ffmpeg on it,
@@ -54,6 +60,7 @@ pub fn spec(settings: &Settings) -> ServiceSpec {
 pub struct VideoWorker {
     worker: Worker,
     state: Arc<State>,
+    follower: follow::Follower,
 }
 
 /// Connects MySQL (migrating), Redis (for the id lease) and the object store, then serves on
@@ -65,16 +72,25 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
     let lease = NodeLease::acquire(redis, &settings.redis.prefix, ttl).await?;
     let store = objects::connect(&settings.media, &nats, settings.nats.replicas).await?;
     let filter = WordFilter::load(settings.filter.words_path.as_deref())?;
+    let resync = Duration::from_millis(settings.video.feed_index_resync_ms);
+    let (index, follower) =
+        follow::start(&nats, db.clone(), settings.video.feed_index_videos, resync).await?;
     let state = Arc::new(State {
         db,
         ids: Snowflake::new(lease),
         store,
         filter,
         ffmpeg: cover::Ffmpeg::new(&settings.media, &settings.video),
+        index,
+        nats: nats.clone(),
     });
     let router = router(&settings.video);
     let worker = mesh::start(nats, spec(settings), router, Arc::clone(&state)).await?;
-    Ok(VideoWorker { worker, state })
+    Ok(VideoWorker {
+        worker,
+        state,
+        follower,
+    })
 }
 
 impl VideoWorker {
@@ -83,6 +99,7 @@ impl VideoWorker {
     }
 
     pub async fn shutdown(self) {
+        drop(self.follower);
         self.worker.shutdown().await;
         self.state.ids.lease().release().await;
     }

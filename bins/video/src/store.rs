@@ -56,7 +56,8 @@ pub struct NewVideo<'a> {
 }
 
 /// The video and its author's work count, in one transaction: the count is never behind.
-pub async fn insert_video(pool: &MySqlPool, video: &NewVideo<'_>) -> Result<(), sqlx::Error> {
+/// Returns that count, this video included (every instance's feed index takes it).
+pub async fn insert_video(pool: &MySqlPool, video: &NewVideo<'_>) -> Result<i64, sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO videos (id, author_id, title, sha256, created_ms) VALUES (?, ?, ?, ?, ?)",
@@ -75,7 +76,12 @@ pub async fn insert_video(pool: &MySqlPool, video: &NewVideo<'_>) -> Result<(), 
     .bind(video.author_id)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await
+    let works = sqlx::query_scalar("SELECT videos FROM author_works WHERE author_id = ?")
+        .bind(video.author_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(works)
 }
 
 /// A page of videos with their authors' work counts (one primary-key read of `author_works`
@@ -102,13 +108,16 @@ pub async fn feed(
     before_ms: i64,
     limit: u32,
 ) -> Result<Vec<PageRow>, sqlx::Error> {
-    let sql = page_sql("created_ms < ?");
-    let rows = sqlx::query(&sql)
-        .bind(before_ms)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
-    rows.iter().map(page_row).collect()
+    page_where(pool, "created_ms < ?", before_ms, limit).await
+}
+
+/// The newest `limit` videos created after `after_ms` (the feed index's re-read).
+pub async fn feed_after(
+    pool: &MySqlPool,
+    after_ms: i64,
+    limit: u32,
+) -> Result<Vec<PageRow>, sqlx::Error> {
+    page_where(pool, "created_ms > ?", after_ms, limit).await
 }
 
 pub async fn by_author(
@@ -116,9 +125,18 @@ pub async fn by_author(
     author_id: i64,
     limit: u32,
 ) -> Result<Vec<PageRow>, sqlx::Error> {
-    let sql = page_sql("author_id = ?");
-    let rows = sqlx::query(&sql)
-        .bind(author_id)
+    page_where(pool, "author_id = ?", author_id, limit).await
+}
+
+/// [`page_sql`] with `filter`'s one parameter bound to `value`.
+async fn page_where(
+    pool: &MySqlPool,
+    filter: &str,
+    value: i64,
+    limit: u32,
+) -> Result<Vec<PageRow>, sqlx::Error> {
+    let rows = sqlx::query(&page_sql(filter))
+        .bind(value)
         .bind(limit)
         .fetch_all(pool)
         .await?;

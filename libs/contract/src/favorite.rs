@@ -105,3 +105,23 @@ pub struct UserStat {
     pub favorite_count: i64,
     pub total_favorited: i64,
 }
+
+/// [`VideoStats`] and [`UserStats`] of one page in one request: the videos' like counts
+/// (and the viewer's likes) and their authors' like counts, read from hot state together.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PageStats {
+    pub video_ids: Vec<i64>,
+    pub user_ids: Vec<i64>,
+    pub viewer: Option<i64>,
+}
+
+impl Rpc for PageStats {
+    const SUBJECT: &'static str = "favorite.v1.page_stats";
+    type Reply = PageStatsReply;
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PageStatsReply {
+    pub videos: Vec<VideoStat>,
+    pub users: Vec<UserStat>,
+}

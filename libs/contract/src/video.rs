@@ -13,6 +13,18 @@ pub const UPLOAD_PREFIX: &str = "videos/";
 /// Most videos one feed page holds (API.md).
 pub const FEED_PAGE: u32 = 30;
 
+/// Where every video worker instance hears of a video another instance stored (core NATS,
+/// not a stream: each instance keeps the newest videos in memory and re-reads MySQL's newest
+/// rows on a timer, so one lost message delays a video there by that period at most).
+pub const PUBLISHED_SUBJECT: &str = "evt.video.published";
+
+/// A video just committed to MySQL, with its author's work count including it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VideoPublished {
+    pub video: VideoInfo,
+    pub works: i64,
+}
+
 /// Publish a video whose file the edge has streamed to the object store at `upload_key`.
 /// The worker checks the title, extracts the cover, and either keeps the upload or — when a
 /// file with the same SHA-256 is already stored — deletes it and reuses the stored one.

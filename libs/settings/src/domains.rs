@@ -71,6 +71,12 @@ pub struct VideoSettings {
     pub ffmpeg_max_memory_mb: u64,
     /// Largest frame (width × height) an upload may declare; larger answers 400 undecoded.
     pub max_frame_pixels: u64,
+    /// Newest videos each instance holds in memory for the feed (0: every page from MySQL).
+    /// Pages older than them are read from MySQL; while MySQL is down they answer 503.
+    pub feed_index_videos: usize,
+    /// How often an instance re-reads MySQL's newest videos into that index, to recover
+    /// an `evt.video.published` message it missed (e.g. while reconnecting to NATS).
+    pub feed_index_resync_ms: u64,
 }
 
 impl Default for VideoSettings {
@@ -82,6 +88,8 @@ impl Default for VideoSettings {
             ffmpeg_threads: 1,
             ffmpeg_max_memory_mb: 1_024,
             max_frame_pixels: 4_096 * 4_096,
+            feed_index_videos: 100_000,
+            feed_index_resync_ms: 1_000,
         }
     }
 }
@@ -93,6 +101,7 @@ impl VideoSettings {
             || self.ffmpeg_threads == 0
             || self.max_frame_pixels == 0
             || self.ffmpeg_max_memory_mb < 256
+            || self.feed_index_resync_ms == 0
         {
             return Err(crate::SettingsError::Invalid(
                 "video.* must be above 0 (video.ffmpeg_max_memory_mb at least 256)".into(),

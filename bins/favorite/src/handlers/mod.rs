@@ -1,6 +1,7 @@
 //! One file per request type of `favorite.v1.*`.
 
 pub mod list;
+pub mod page_stats;
 pub mod set;
 pub mod user_stats;
 pub mod video_stats;

@@ -5,11 +5,12 @@
 
 use std::sync::Arc;
 
-use contract::video::{Publish, Published, UPLOAD_PREFIX};
+use contract::video::{Publish, Published, UPLOAD_PREFIX, VideoInfo};
 
 use crate::{
     State,
     error::VideoError,
+    follow,
     store::{self, Media, NewVideo},
 };
 
@@ -23,8 +24,8 @@ pub async fn handle(state: Arc<State>, request: Publish) -> Result<Published, Vi
         Ok(title) => title,
         Err(err) => return Err(discard(&state, &request.upload_key, err).await),
     };
-    let reused = match stored_media(&state, &request).await {
-        Ok((_, reused)) => reused,
+    let (media, reused) = match stored_media(&state, &request).await {
+        Ok(stored) => stored,
         Err(err) => return Err(discard(&state, &request.upload_key, err).await),
     };
     let video = NewVideo {
@@ -34,8 +35,17 @@ pub async fn handle(state: Arc<State>, request: Publish) -> Result<Published, Vi
         sha256: &request.sha256,
         created_ms: now_ms(),
     };
-    store::insert_video(&state.db, &video).await?;
+    let works = store::insert_video(&state.db, &video).await?;
     tracing::info!(video_id = video.id, reused, "video published");
+    let info = VideoInfo {
+        id: video.id,
+        author_id: video.author_id,
+        title: title.clone(),
+        play_key: media.video_key,
+        cover_key: media.cover_key,
+        created_ms: video.created_ms,
+    };
+    follow::announce(&state.nats, &state.index, info, works).await;
     Ok(Published {
         video_id: video.id,
         reused,

@@ -5,8 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FilterSettings, HotSettings,
-    MediaSettings, PersistSettings, SettingsError, StoreKind, VideoSettings,
+    CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FeatureSettings, FilterSettings,
+    HotSettings, MediaSettings, PersistSettings, SettingsError, StoreKind, VideoSettings,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,6 +25,7 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     pub media: MediaSettings,
     pub filter: FilterSettings,
+    pub features: FeatureSettings,
     pub persist: PersistSettings,
     pub chat: ChatSettings,
     pub hot: HotSettings,
@@ -358,6 +359,7 @@ impl Default for Settings {
             telemetry: TelemetrySettings::default(),
             media: MediaSettings::default(),
             filter: FilterSettings::default(),
+            features: FeatureSettings::default(),
             persist: PersistSettings::default(),
             hot: HotSettings::default(),
             chat: ChatSettings::default(),

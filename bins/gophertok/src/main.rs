@@ -1,5 +1,8 @@
 //! The all-in-one process for a laptop: the edge and every worker, each on its own NATS
 //! connection (so each drains on its own), sharing one settings tree and one telemetry.
+//! `gophertok config …` manages the config centre instead (`config.rs`).
+
+mod config;
 
 use anyhow::Context;
 use edge::Probe;
@@ -8,6 +11,10 @@ use settings::Settings;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1).peekable();
+    if args.next_if_eq("config").is_some() {
+        return config::run(config::parse(args)?).await;
+    }
     let settings = settings::load().context("loading settings")?;
     let telemetry = telemetry::init("gophertok", &settings.telemetry);
     let shutdown = mesh::Shutdown::on_os_signals();

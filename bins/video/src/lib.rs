@@ -14,13 +14,14 @@ use mesh::{Limit, Router, ServiceSpec, Worker};
 use objects::ObjectStore;
 use settings::{Settings, VideoSettings};
 use sqlx::MySqlPool;
-use wordfilter::WordFilter;
+use liveconfig::{Live, LiveFilter};
 
 pub struct State {
     pub db: MySqlPool,
     pub ids: Snowflake,
     pub store: Arc<dyn ObjectStore>,
-    pub filter: WordFilter,
+    /// The word list in use now (the config centre's `filter.words` over the base list).
+    pub filter: LiveFilter,
     pub ffmpeg: cover::Ffmpeg,
 }
 
@@ -64,7 +65,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
     let ttl = Duration::from_secs(settings.user.node_lease_secs);
     let lease = NodeLease::acquire(redis, &settings.redis.prefix, ttl).await?;
     let store = objects::connect(&settings.media, &nats, settings.nats.replicas).await?;
-    let filter = WordFilter::load(settings.filter.words_path.as_deref())?;
+    let filter = Live::words(settings, &nats)?;
     let state = Arc::new(State {
         db,
         ids: Snowflake::new(lease),

@@ -46,6 +46,7 @@ mod http_server;
 mod key_refetch;
 mod likes;
 mod list_caps;
+mod live_config;
 mod list_order;
 mod list_seed;
 mod login_flood;

@@ -10,9 +10,9 @@ use std::{sync::Arc, time::Duration};
 
 use contract::chat::{History, Latest, SendMessage};
 use ids::{NodeLease, Snowflake};
+use liveconfig::{Live, LiveFilter};
 use mesh::{Caller, Router, ServiceSpec, Worker};
 use settings::{ChatStoreKind, Settings};
-use liveconfig::{Live, LiveFilter};
 
 use crate::{
     newest::Newest,

@@ -19,6 +19,7 @@ use contract::comment::{
 };
 use hotstate::{Rebuilds, Tail, TailSpec};
 use ids::{NodeLease, Snowflake};
+use liveconfig::{Live, LiveFilter};
 use mesh::{
     Caller, Router, ServiceSpec, Worker,
     batch::Persister,
@@ -26,7 +27,6 @@ use mesh::{
 };
 use settings::Settings;
 use sqlx::MySqlPool;
-use liveconfig::{Live, LiveFilter};
 
 use crate::{error::CommentError, hot::Hot, persist::Persist};
 

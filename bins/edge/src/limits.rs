@@ -21,8 +21,8 @@ use axum::{
 };
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 use liveconfig::Live;
-use tokio::sync::watch;
 use settings::{EdgeLimits, EdgeSettings, RateLimit};
+use tokio::sync::watch;
 
 use crate::{
     client_ip::{ClientIp, ClientIpPolicy},

@@ -11,7 +11,10 @@ impl AppState {
         if self.live.features().registration {
             Ok(())
         } else {
-            Err(ApiError::new(StatusCode::FORBIDDEN, "registration is closed"))
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "registration is closed",
+            ))
         }
     }
 

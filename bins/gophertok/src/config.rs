@@ -100,7 +100,12 @@ async fn get(settings: &Settings, bucket: &kv::Store, name: &str) -> anyhow::Res
     Ok(())
 }
 
-async fn set(settings: &Settings, bucket: &kv::Store, key: &str, value: &str) -> anyhow::Result<()> {
+async fn set(
+    settings: &Settings,
+    bucket: &kv::Store,
+    key: &str,
+    value: &str,
+) -> anyhow::Result<()> {
     let value = match value.strip_prefix('@') {
         Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?,
         None => value.to_owned(),

@@ -10,11 +10,11 @@ use std::{sync::Arc, time::Duration};
 
 use contract::video::{Feed, GetVideos, ListByAuthor, Publish, WorkCounts};
 use ids::{NodeLease, Snowflake};
+use liveconfig::{Live, LiveFilter};
 use mesh::{Limit, Router, ServiceSpec, Worker};
 use objects::ObjectStore;
 use settings::{Settings, VideoSettings};
 use sqlx::MySqlPool;
-use liveconfig::{Live, LiveFilter};
 
 pub struct State {
     pub db: MySqlPool,

@@ -128,7 +128,10 @@ mod tests {
         let settings = Settings::default();
         let none = current(&[]);
         let limit = r#"{"per_second": 5, "burst": 10}"#;
-        assert_eq!(check(&settings, &none, "edge.limits.per_ip", limit), Ok(Key::PerIp));
+        assert_eq!(
+            check(&settings, &none, "edge.limits.per_ip", limit),
+            Ok(Key::PerIp)
+        );
         let zero = r#"{"per_second": 5, "burst": 0}"#;
         let refused = check(&settings, &none, "edge.limits.per_ip", zero).unwrap_err();
         assert!(refused.reason.contains("edge.limits"), "{refused}");

@@ -82,7 +82,10 @@ impl Live {
     }
 
     /// A worker's word filter that follows the bucket on `nats` from now on.
-    pub fn words(settings: &Settings, nats: &async_nats::Client) -> Result<LiveFilter, FilterError> {
+    pub fn words(
+        settings: &Settings,
+        nats: &async_nats::Client,
+    ) -> Result<LiveFilter, FilterError> {
         let live = Self::load(settings)?;
         live.follow(nats.clone(), settings.nats.replicas);
         Ok(live.filter())
@@ -124,7 +127,11 @@ impl Live {
     /// refuses it whole and keeps what runs.
     pub fn receive(&self, name: &str, value: Option<&str>) -> Result<(), Refusal> {
         let outcome = self.inner.receive(name, value);
-        let label = if outcome.is_ok() { "applied" } else { "refused" };
+        let label = if outcome.is_ok() {
+            "applied"
+        } else {
+            "refused"
+        };
         let key = Key::parse(name).map_or("unknown", Key::name);
         metrics::counter!("config_changes_total", "key" => key, "outcome" => label).increment(1);
         match &outcome {
@@ -164,7 +171,9 @@ impl Inner {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// How often a quiet follower checks that its handle still lives.
@@ -232,7 +241,11 @@ mod tests {
         let zero = r#"{"per_second": 0, "burst": 3}"#;
         let refused = live.receive("edge.limits.per_ip", Some(zero)).unwrap_err();
         assert_eq!(live.last_refusal(), Some(refused));
-        assert_eq!(live.snapshot().limits.per_ip.burst, 3, "the running value stays");
+        assert_eq!(
+            live.snapshot().limits.per_ip.burst,
+            3,
+            "the running value stays"
+        );
         live.receive("features.registration", Some("off")).unwrap();
         assert!(!live.features().registration);
         live.receive("edge.limits.per_ip", None).unwrap();

@@ -19,7 +19,11 @@ pub(crate) fn reloadable(configured: &str) -> reload::Layer<EnvFilter, Registry>
     let base = std::env::var("RUST_LOG")
         .ok()
         .filter(|rust_log| check_log_filter(rust_log).is_ok())
-        .or_else(|| check_log_filter(configured).ok().map(|()| configured.to_owned()))
+        .or_else(|| {
+            check_log_filter(configured)
+                .ok()
+                .map(|()| configured.to_owned())
+        })
         .unwrap_or_else(|| "info".to_owned());
     let filter = parse(&base).unwrap_or_else(|_| EnvFilter::new("info"));
     let (layer, handle) = reload::Layer::new(filter);
@@ -58,7 +62,10 @@ mod tests {
     #[test]
     fn filters_are_checked_with_the_reason() {
         assert!(check_log_filter("info,edge=debug").is_ok());
-        assert!(check_log_filter("").is_ok(), "empty means the default level");
+        assert!(
+            check_log_filter("").is_ok(),
+            "empty means the default level"
+        );
         let err = check_log_filter("edge=loud").unwrap_err();
         assert!(err.contains("not a log filter"), "{err}");
     }

@@ -30,7 +30,10 @@ where
 {
     let start = Instant::now();
     while !check().await {
-        assert!(start.elapsed() < WITHIN, "{what} not seen within {WITHIN:?}");
+        assert!(
+            start.elapsed() < WITHIN,
+            "{what} not seen within {WITHIN:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -44,10 +47,17 @@ async fn a_rate_limit_changed_on_the_bus_applies_at_once_and_a_delete_restores_t
     let app = App::start_users_only().await;
     let bucket = bucket(&app).await;
     for _ in 0..20 {
-        assert_eq!(healthz(&app).await, StatusCode::OK, "the base limit is generous");
+        assert_eq!(
+            healthz(&app).await,
+            StatusCode::OK,
+            "the base limit is generous"
+        );
     }
     let tight = r#"{"per_second": 0.01, "burst": 3}"#;
-    bucket.put("edge.limits.per_ip", tight.into()).await.unwrap();
+    bucket
+        .put("edge.limits.per_ip", tight.into())
+        .await
+        .unwrap();
     within_a_second("the tight limit", || async {
         healthz(&app).await == StatusCode::TOO_MANY_REQUESTS
     })
@@ -92,7 +102,10 @@ async fn a_word_list_changed_on_the_bus_masks_the_next_message() {
     })
     .await;
     let page = chat(&app, &token_a, b, 0).await;
-    assert_eq!(page[0]["content"], "a banana split", "stored text is not rewritten");
+    assert_eq!(
+        page[0]["content"], "a banana split",
+        "stored text is not rewritten"
+    );
     bucket.delete("filter.words").await.unwrap();
     within_a_second("the base list back", || async {
         ok_json(send(&app, &token_a, b, "banana again").await).await;
@@ -107,7 +120,10 @@ async fn registration_closes_and_reopens_on_the_bus() {
     let app = App::start_users_only().await;
     let bucket = bucket(&app).await;
     app.register("early", "secret1").await;
-    bucket.put("features.registration", "off".into()).await.unwrap();
+    bucket
+        .put("features.registration", "off".into())
+        .await
+        .unwrap();
     let register = |name: &'static str| {
         let app = &app;
         async move {
@@ -126,7 +142,10 @@ async fn registration_closes_and_reopens_on_the_bus() {
     let message = error_json(register("late").await, StatusCode::FORBIDDEN).await;
     assert!(message.contains("registration is closed"), "{message}");
     // Not a switch value: refused, registration stays closed.
-    bucket.put("features.registration", "maybe".into()).await.unwrap();
+    bucket
+        .put("features.registration", "maybe".into())
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     error_json(register("late").await, StatusCode::FORBIDDEN).await;
     bucket.delete("features.registration").await.unwrap();

@@ -10,9 +10,9 @@ use std::{sync::Arc, time::Duration};
 
 use contract::chat::{History, Latest, SendMessage};
 use ids::{NodeLease, Snowflake};
+use liveconfig::{Live, LiveFilter};
 use mesh::{Caller, Router, ServiceSpec, Worker};
 use settings::{ChatStoreKind, Settings};
-use wordfilter::WordFilter;
 
 use crate::{
     newest::Newest,
@@ -23,7 +23,8 @@ pub struct State {
     pub store: Arc<dyn ChatStore>,
     pub newest: Newest,
     pub ids: Snowflake,
-    pub filter: WordFilter,
+    /// The word list in use now (the config centre's `filter.words` over the base list).
+    pub filter: LiveFilter,
     pub caller: Caller,
     pub page: u32,
 }
@@ -71,7 +72,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         store: connect_store(settings).await?,
         newest,
         ids: Snowflake::new(NodeLease::acquire(redis, &settings.redis.prefix, lease_ttl).await?),
-        filter: WordFilter::load(settings.filter.words_path.as_deref())?,
+        filter: Live::words(settings, &nats)?,
         caller: Caller::from_settings(nats.clone(), settings),
         page: settings.chat.page,
     });

@@ -19,6 +19,7 @@ use contract::comment::{
 };
 use hotstate::{Rebuilds, Tail, TailSpec};
 use ids::{NodeLease, Snowflake};
+use liveconfig::{Live, LiveFilter};
 use mesh::{
     Caller, Router, ServiceSpec, Worker,
     batch::Persister,
@@ -26,7 +27,6 @@ use mesh::{
 };
 use settings::Settings;
 use sqlx::MySqlPool;
-use wordfilter::WordFilter;
 
 use crate::{error::CommentError, hot::Hot, persist::Persist};
 
@@ -51,7 +51,8 @@ pub struct State {
     pub js: jetstream::Context,
     pub caller: Caller,
     pub ids: Snowflake,
-    pub filter: WordFilter,
+    /// The word list in use now (the config centre's `filter.words` over the base list).
+    pub filter: LiveFilter,
     /// The videos recent persisted batches touched: the drift verifier's sample.
     pub recent: Arc<hotstate::Recent<i64>>,
 }
@@ -118,7 +119,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         js: js.clone(),
         caller: Caller::from_settings(nats.clone(), settings),
         ids: Snowflake::new(lease),
-        filter: WordFilter::load(settings.filter.words_path.as_deref())?,
+        filter: Live::words(settings, &nats)?,
         recent: Arc::new(hotstate::Recent::new(&settings.hot)),
     });
     let persist = repairing_persister(&state, settings);

@@ -16,6 +16,7 @@ mod media;
 mod observe;
 pub mod params;
 pub mod server;
+mod switches;
 mod upload;
 mod upload_gate;
 mod verified;
@@ -46,6 +47,8 @@ pub struct AppState {
     max_upload_bytes: u64,
     unchecked_uploads: upload_gate::UncheckedUploads,
     limits: Arc<Limits>,
+    /// The config centre's values (limits, feature switches), followed from the bucket.
+    live: liveconfig::Live,
 }
 
 impl AppState {
@@ -59,6 +62,9 @@ impl AppState {
     ) -> Self {
         let caller = Caller::from_settings(nats.clone(), settings);
         let scrape = mesh::admin::Scrape::new(telemetry, vec![("edge", nats.clone())]);
+        // The edge masks no text: its base word filter is empty.
+        let live = liveconfig::Live::new(settings, wordfilter::WordFilter::default());
+        live.follow(nats.clone(), settings.nats.replicas);
         probes.insert(0, Probe::nats(nats));
         Self {
             verifier: Arc::new(Verifier::new(
@@ -78,7 +84,8 @@ impl AppState {
             unchecked_uploads: upload_gate::UncheckedUploads::new(
                 settings.media.max_unchecked_uploads_per_ip,
             ),
-            limits: Limits::new(&settings.edge),
+            limits: Limits::new(&settings.edge, &live),
+            live,
         }
     }
 

@@ -2,6 +2,8 @@
 //! requests per signed-in user, writes per user and login attempts per username. Exceeded
 //! → 429 with `Retry-After`. Keys of idle clients are forgotten periodically, so the state
 //! stays as large as the set of recently active clients, not of every client ever seen.
+//! The config centre may change a limit at run time: that limit's buckets start afresh with
+//! the new quota (swapped in atomically; the request path never takes a lock).
 
 use std::{
     hash::Hash,
@@ -11,13 +13,16 @@ use std::{
     time::Duration,
 };
 
+use arc_swap::ArcSwap;
 use axum::{
     extract::{ConnectInfo, Request, State},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
-use settings::{EdgeSettings, RateLimit};
+use liveconfig::Live;
+use settings::{EdgeLimits, EdgeSettings, RateLimit};
+use tokio::sync::watch;
 
 use crate::{
     client_ip::{ClientIp, ClientIpPolicy},
@@ -30,51 +35,71 @@ const FORGET_EVERY: Duration = Duration::from_secs(30);
 const MAX_USERNAME_KEY: usize = 64;
 
 pub struct Limits {
-    per_ip: Keyed<IpAddr>,
-    per_user: Keyed<i64>,
-    writes: Keyed<i64>,
-    logins: Keyed<String>,
+    per_ip: ArcSwap<Keyed<IpAddr>>,
+    per_user: ArcSwap<Keyed<i64>>,
+    writes: ArcSwap<Keyed<i64>>,
+    logins: ArcSwap<Keyed<String>>,
     client_ip: ClientIpPolicy,
+    /// Where the limits come from; the follower holds only a receiver, so it ends with us.
+    live: Live,
 }
 
+const PER_IP: &str = "per client IP";
+const PER_USER: &str = "per user";
+const WRITES: &str = "writes per user";
+const LOGINS: &str = "logins per username";
+
 impl Limits {
-    /// Also starts the clean-up of idle keys, which ends when the limits are dropped.
-    pub fn new(settings: &EdgeSettings) -> Arc<Self> {
-        let limits = &settings.limits;
+    /// Also starts the clean-up of idle keys and the following of `live`'s limits, which end
+    /// when the limits are dropped. `live` supplies the limits in use (`edge.limits.*` of the
+    /// config centre over `settings`).
+    pub fn new(settings: &EdgeSettings, live: &Live) -> Arc<Self> {
+        let limits = &live.snapshot().limits;
         let this = Arc::new(Self {
-            per_ip: Keyed::new("per client IP", &limits.per_ip),
-            per_user: Keyed::new("per user", &limits.per_user),
-            writes: Keyed::new("writes per user", &limits.writes_per_user),
-            logins: Keyed::new("logins per username", &limits.logins_per_username),
+            per_ip: ArcSwap::from_pointee(Keyed::new(PER_IP, &limits.per_ip)),
+            per_user: ArcSwap::from_pointee(Keyed::new(PER_USER, &limits.per_user)),
+            writes: ArcSwap::from_pointee(Keyed::new(WRITES, &limits.writes_per_user)),
+            logins: ArcSwap::from_pointee(Keyed::new(LOGINS, &limits.logins_per_username)),
             client_ip: ClientIpPolicy::new(&settings.client_ip),
+            live: live.clone(),
         });
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(forget_idle_keys(Arc::downgrade(&this)));
+            runtime.spawn(follow_live(Arc::downgrade(&this), live.subscribe()));
         }
         this
     }
 
+    /// Swaps in a fresh bucket set for each limit that differs from `limits`.
+    fn update(&self, limits: &EdgeLimits) {
+        swap_if_changed(&self.per_ip, PER_IP, &limits.per_ip);
+        swap_if_changed(&self.per_user, PER_USER, &limits.per_user);
+        swap_if_changed(&self.writes, WRITES, &limits.writes_per_user);
+        swap_if_changed(&self.logins, LOGINS, &limits.logins_per_username);
+    }
+
     /// One request of the signed-in `user_id`.
     pub fn user(&self, user_id: i64) -> Result<(), ApiError> {
-        self.per_user.check(&user_id)
+        self.per_user.load().check(&user_id)
     }
 
     /// One like, comment, follow, message or upload of `user_id`.
     pub fn write(&self, user_id: i64) -> Result<(), ApiError> {
-        self.writes.check(&user_id)
+        self.writes.load().check(&user_id)
     }
 
     /// One login attempt as `username`, whether or not the password is right.
     pub fn login(&self, username: &str) -> Result<(), ApiError> {
         self.logins
+            .load()
             .check(&username.chars().take(MAX_USERNAME_KEY).collect())
     }
 
     fn forget_idle(&self) {
-        self.per_ip.forget_idle();
-        self.per_user.forget_idle();
-        self.writes.forget_idle();
-        self.logins.forget_idle();
+        self.per_ip.load().forget_idle();
+        self.per_user.load().forget_idle();
+        self.writes.load().forget_idle();
+        self.logins.load().forget_idle();
     }
 }
 
@@ -93,7 +118,7 @@ pub async fn per_ip(
     if let Some(peer) = peer {
         let ip = limits.client_ip.client(peer, request.headers());
         request.extensions_mut().insert(ClientIp(ip));
-        if let Err(limited) = limits.per_ip.check(&ip) {
+        if let Err(limited) = limits.per_ip.load().check(&ip) {
             return limited.into_response();
         }
     }
@@ -112,9 +137,30 @@ async fn forget_idle_keys(limits: Weak<Limits>) {
     }
 }
 
+/// Applies each change of the live limits until the limits are dropped.
+async fn follow_live(limits: Weak<Limits>, mut changes: watch::Receiver<u64>) {
+    while changes.changed().await.is_ok() {
+        let Some(limits) = limits.upgrade() else {
+            return;
+        };
+        limits.update(&limits.live.snapshot().limits);
+    }
+}
+
+fn swap_if_changed<K: Hash + Eq + Clone>(
+    keyed: &ArcSwap<Keyed<K>>,
+    name: &'static str,
+    limit: &RateLimit,
+) {
+    if keyed.load().limit != *limit {
+        keyed.store(Arc::new(Keyed::new(name, limit)));
+    }
+}
+
 /// One token bucket per key, with the name of the limit for the 429's message.
 struct Keyed<K: Hash + Eq + Clone> {
     name: &'static str,
+    limit: RateLimit,
     limiter: DefaultKeyedRateLimiter<K>,
 }
 
@@ -130,6 +176,7 @@ impl<K: Hash + Eq + Clone> Keyed<K> {
             .allow_burst(burst);
         Self {
             name,
+            limit: *limit,
             limiter: RateLimiter::keyed(quota),
         }
     }

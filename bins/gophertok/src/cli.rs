@@ -16,6 +16,9 @@ usage: gophertok                 run the edge and every worker in one process
                                  (messages, pending, ack pending, redelivered, lag, dead
                                  letters), then exit; --window-ms: how long to gather
                                  replies (default 500); settings as for the all-in-one
+       gophertok config get [KEY] | set KEY VALUE | delete KEY | watch
+                                 the config centre (run-time settings; `gophertok config`
+                                 alone lists its commands)
        gophertok help            this text";
 
 /// What the arguments ask for.
@@ -23,6 +26,7 @@ usage: gophertok                 run the edge and every worker in one process
 pub enum Command {
     AllInOne,
     Mesh(mesh::Options),
+    Config(crate::config::Command),
     Help,
 }
 
@@ -41,6 +45,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> anyhow::Result<Command> 
                 window,
             }))
         }
+        "config" => Ok(Command::Config(crate::config::parse(args)?)),
         "help" | "--help" | "-h" => Ok(Command::Help),
         other => bail!("unknown command {other:?}\n{USAGE}"),
     }

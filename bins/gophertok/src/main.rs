@@ -1,8 +1,10 @@
 //! The all-in-one process for a laptop: the edge and every worker, each on its own NATS
 //! connection (so each drains on its own), sharing one settings tree and one telemetry.
-//! `gophertok mesh` and `gophertok help` are the other commands (`cli.rs`).
+//! `gophertok mesh`, `gophertok config …` and `gophertok help` are the other commands
+//! (`cli.rs`).
 
 mod cli;
+mod config;
 mod mesh_report;
 
 use anyhow::Context;
@@ -13,6 +15,7 @@ async fn main() -> anyhow::Result<()> {
     match cli::parse(std::env::args().skip(1))? {
         cli::Command::AllInOne => {}
         cli::Command::Mesh(options) => return mesh_report::run(&options).await,
+        cli::Command::Config(command) => return config::run(command).await,
         cli::Command::Help => {
             println!("{}", cli::USAGE);
             return Ok(());

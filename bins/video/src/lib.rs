@@ -12,17 +12,18 @@ use std::{sync::Arc, time::Duration};
 
 use contract::video::{Feed, GetVideos, ListByAuthor, Publish, WorkCounts};
 use ids::{NodeLease, Snowflake};
+use liveconfig::{Live, LiveFilter};
 use mesh::{Limit, Router, ServiceSpec, Worker};
 use objects::ObjectStore;
 use settings::{Settings, VideoSettings};
 use sqlx::MySqlPool;
-use wordfilter::WordFilter;
 
 pub struct State {
     pub db: MySqlPool,
     pub ids: Snowflake,
     pub store: Arc<dyn ObjectStore>,
-    pub filter: WordFilter,
+    /// The word list in use now (the config centre's `filter.words` over the base list).
+    pub filter: LiveFilter,
     pub ffmpeg: cover::Ffmpeg,
     /// The newest videos, kept current across instances (`video.feed_index_videos`).
     pub index: Arc<index::FeedIndex>,
@@ -71,7 +72,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
     let ttl = Duration::from_secs(settings.user.node_lease_secs);
     let lease = NodeLease::acquire(redis, &settings.redis.prefix, ttl).await?;
     let store = objects::connect(&settings.media, &nats, settings.nats.replicas).await?;
-    let filter = WordFilter::load(settings.filter.words_path.as_deref())?;
+    let filter = Live::words(settings, &nats)?;
     let resync = Duration::from_millis(settings.video.feed_index_resync_ms);
     let (index, follower) =
         follow::start(&nats, db.clone(), settings.video.feed_index_videos, resync).await?;

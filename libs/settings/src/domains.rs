@@ -265,6 +265,28 @@ pub struct FilterSettings {
     pub words_path: Option<PathBuf>,
 }
 
+/// Switches an operator flips at run time (the config centre's `features.*` keys); both on
+/// by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeatureSettings {
+    /// Off: `POST /douyin/user/register/` answers 403 "registration is closed"; existing
+    /// accounts still log in.
+    pub registration: bool,
+    /// Off: `POST /douyin/publish/action/` answers 503 "uploads are turned off"; videos
+    /// already published still play.
+    pub uploads: bool,
+}
+
+impl Default for FeatureSettings {
+    fn default() -> Self {
+        Self {
+            registration: true,
+            uploads: true,
+        }
+    }
+}
+
 impl Default for MediaSettings {
     fn default() -> Self {
         Self {

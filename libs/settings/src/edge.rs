@@ -1,6 +1,6 @@
 //! The edge's abuse limits and how it learns a client's address: request rates per client IP,
 //! per user, of writes per user and of logins per username, and which proxies may name the
-//! client in a header.
+//! client in a header. The limits can change at run time (the `liveconfig` crate).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -11,7 +11,7 @@ use crate::SettingsError;
 
 /// A token bucket: `burst` requests at once, refilled at `per_second` (fractions allowed, so
 /// `0.2` is one request every five seconds).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimit {
     pub per_second: f64,
@@ -20,7 +20,7 @@ pub struct RateLimit {
 
 /// Each limit answers 429 with `Retry-After` once exceeded. The defaults are far above what
 /// one person with the app (or this project's tests) does; load tests raise them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EdgeLimits {
     /// Every request, keyed by client IP (many phones may share a carrier's IP).

@@ -5,7 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AdminSettings, CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FilterSettings,
+    AdminSettings, CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FeatureSettings,
+    FilterSettings,
     HotSettings, MediaSettings, PersistSettings, SettingsError, StoreKind, VideoSettings,
 };
 
@@ -25,6 +26,7 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     pub media: MediaSettings,
     pub filter: FilterSettings,
+    pub features: FeatureSettings,
     pub persist: PersistSettings,
     pub chat: ChatSettings,
     pub hot: HotSettings,
@@ -360,6 +362,7 @@ impl Default for Settings {
             telemetry: TelemetrySettings::default(),
             media: MediaSettings::default(),
             filter: FilterSettings::default(),
+            features: FeatureSettings::default(),
             persist: PersistSettings::default(),
             hot: HotSettings::default(),
             chat: ChatSettings::default(),

@@ -2,15 +2,17 @@
 //! spans with W3C trace-context propagation, and a Prometheus metrics recorder. Initialising
 //! twice (several components in one process, or many tests) is harmless: the first wins.
 
+mod log_filter;
+
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::{propagation::TraceContextPropagator, trace::SdkTracerProvider};
 use settings::TelemetrySettings;
-use tracing_subscriber::{
-    EnvFilter, Layer, Registry, layer::SubscriberExt, util::SubscriberInitExt,
-};
+use tracing_subscriber::{Layer, Registry, layer::SubscriberExt, util::SubscriberInitExt};
+
+pub use log_filter::{check_log_filter, set_log_filter};
 
 // glibc's malloc was a quarter of the all-in-one's CPU samples under feed load (its
 // free-list consolidation above all); mimalloc's thread-local pages avoid most of it.
@@ -45,9 +47,7 @@ fn init_tracing(service: &'static str, settings: &TelemetrySettings) {
     let provider = SdkTracerProvider::builder().build();
     let tracer = provider.tracer(service);
     opentelemetry::global::set_tracer_provider(provider);
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&settings.log_filter))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = log_filter::reloadable(&settings.log_filter);
     // Trace and span ids, names, fields and parents are kept; what goes is per-span work no
     // one reads without an exporter: source location and thread attributes (allocations per
     // span), busy/idle timing (two clock reads per poll) and activating the OpenTelemetry

@@ -20,7 +20,8 @@ pub enum FilterError {
     Build(#[from] aho_corasick::BuildError),
 }
 
-#[derive(Debug, Clone)]
+/// The default filter masks nothing.
+#[derive(Debug, Clone, Default)]
 pub struct WordFilter {
     automaton: Option<AhoCorasick>,
 }
@@ -35,7 +36,12 @@ impl WordFilter {
             })?,
             None => BUILT_IN.to_owned(),
         };
-        Self::from_words(words(&text))
+        Self::from_list(&text)
+    }
+
+    /// The filter over `list`, in the word file's format (the config centre's word list).
+    pub fn from_list(list: &str) -> Result<Self, FilterError> {
+        Self::from_words(words(list))
     }
 
     pub fn from_words<I, S>(words: I) -> Result<Self, FilterError>

@@ -45,6 +45,7 @@ pub struct Published {
     responses(
         (status = 200, description = "the video is published", body = Reply<Published>),
         (status = 401, description = "no valid token", body = ErrorBody),
+        (status = 503, description = "uploads are turned off (`features.uploads`)", body = ErrorBody),
         (status = 507, description = "the media store is full", body = ErrorBody),
     ),
     security((), ("bearer" = [])),
@@ -54,6 +55,10 @@ pub async fn handle(
     ClientIp(ip): ClientIp,
     req: Request,
 ) -> Response {
+    // Before a byte of the body is read.
+    if let Err(off) = state.uploads_on() {
+        return off.into_response();
+    }
     let outside = match Outside::of(&req) {
         Ok(outside) => outside,
         Err(err) => return err.into_response(),

@@ -26,6 +26,7 @@ pub struct Credentials {
     request_body(content = Credentials, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "the account and a session", body = Reply<Session>),
+        (status = 403, description = "registration is closed (`features.registration`)", body = ErrorBody),
         (status = 409, description = "the username is taken", body = ErrorBody),
     ),
 )]
@@ -33,6 +34,7 @@ pub async fn handle(
     State(state): State<AppState>,
     params: Params,
 ) -> Result<super::Answer<Session>, ApiError> {
+    state.registration_open()?;
     let request = Register {
         username: params.required("username")?.to_owned(),
         password: params.required("password")?.to_owned(),

@@ -48,6 +48,7 @@ mod likes;
 mod list_caps;
 mod list_order;
 mod list_seed;
+mod live_config;
 mod login_flood;
 mod media_range;
 mod no_responders;

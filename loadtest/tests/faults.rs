@@ -39,25 +39,17 @@ async fn no_fault_loses_or_duplicates_an_acknowledged_write() {
     let rows = faults::run(&chosen, &size).await;
     let table = faults::table(&rows);
     println!("{table}");
+    // Every row is asserted in full, except one known gap: "mysql stopped" reads. The row
+    // requires the chat poll (and, once `VIDEO_WORKER_ANSWERS_WITHOUT_MYSQL` is set after the
+    // in-memory feed index, the feed, comment and follow lists, which carry video-worker
+    // data) to answer while mariadbd is stopped; the poll answers from Redis only when its
+    // newest-time key was filled, which a send racing the fill prevents (1 run in 3 here).
+    // The suite requires that row's writes and counts; its reads are reported in the table.
     for row in &rows {
-        if matches!(row.fault, Fault::MysqlStop | Fault::ClusterNodeKill) {
-            // Only what no acknowledged write may break is asserted for these two rows.
-            // MySQL stopped fails today: while mariadbd is stopped the feed, comment and
-            // follow lists answer 503 (the issue wants reads to keep answering from hot
-            // state) and few writes are acknowledged; no fix point of issue 11 covers that
-            // yet. The cluster row (streams at R3) passes in most runs, but in one of three
-            // the comment list still answered 503 30 s after the FAVORITES leader's node was
-            // killed for good: a worker's stream tail does not always recover from losing
-            // that node. Both are reported in loadtest/RESULTS.md.
-            let c = &row.counts;
-            let kept = c.lost == 0 && c.duplicated == 0 && c.drift == 0;
-            assert!(
-                kept && c.persisted_after.is_some(),
-                "{:?} lost writes:\n{table}",
-                row.fault
-            );
-            continue;
-        }
-        assert!(row.passed(), "{:?} failed:\n{table}", row.fault);
+        let known_gap = |failure: &String| {
+            row.fault == Fault::MysqlStop && failure.starts_with("reads did not keep answering")
+        };
+        let failures: Vec<_> = row.failures.iter().filter(|f| !known_gap(f)).collect();
+        assert!(failures.is_empty(), "{:?} failed:\n{table}", row.fault);
     }
 }

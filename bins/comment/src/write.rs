@@ -4,10 +4,7 @@
 
 use std::sync::Arc;
 
-use contract::{
-    comment::{CommentEvent, CommentInfo, event_subject},
-    video::GetVideos,
-};
+use contract::comment::{CommentEvent, CommentInfo, event_subject};
 use mesh::events::Stored;
 
 use crate::{State, error::CommentError, hot::Loaded, rebuild};
@@ -19,16 +16,12 @@ pub async fn check_video(state: &State, video_id: i64) -> Result<(), CommentErro
             "video_id must be a positive id".into(),
         ));
     }
-    let found = state
-        .caller
-        .call(&GetVideos {
-            ids: vec![video_id],
-        })
-        .await?;
+    // From this process's facts cache: a video is never edited or deleted, so a comment on
+    // a known video is taken while the video service (and MySQL behind it) is down.
+    let found = state.caller.videos(&[video_id]).await?;
     found
-        .videos
-        .first()
-        .map(drop)
+        .contains_key(&video_id)
+        .then_some(())
         .ok_or(CommentError::NoSuchVideo)
 }
 

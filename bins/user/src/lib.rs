@@ -4,6 +4,7 @@
 pub mod error;
 mod handlers;
 mod password;
+mod profiles;
 mod store;
 pub mod tokens;
 mod validate;
@@ -24,6 +25,8 @@ pub struct State {
     pub ids: Snowflake,
     pub tokens: TokenIssuer,
     pub profile_defaults: UserSettings,
+    /// The profiles this worker has served (never edited, so never stale).
+    pub profiles: profiles::Profiles,
 }
 
 /// Register and login hash a password (a core and 19 MiB each, also for unknown users), so
@@ -69,6 +72,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         ids: Snowflake::new(lease),
         tokens,
         profile_defaults: settings.user.clone(),
+        profiles: profiles::Profiles::new(settings.cache.profiles),
     });
     let router = router(&settings.user);
     let worker = mesh::start(nats, spec(settings), router, Arc::clone(&state)).await?;

@@ -11,6 +11,12 @@
 //!   the events at or below it are dropped: the consumer acks a batch only after its MySQL
 //!   transaction committed, so they are in the database. Rebuilds in progress pin their
 //!   floor, and nothing above a pinned floor is dropped.
+//! - **Never stalled for long.** An ordered consumer is a single-replica ephemeral one: when
+//!   the node holding it is lost for good, the client library notices only after two missed
+//!   idle heartbeats (30-60 s), and meanwhile every rebuild fails. So the reader is also
+//!   restarted (a new consumer, after the last event seen) when the persistence consumer has
+//!   acknowledged events the tail has not seen and the tail did not move for `tail_wait_ms`,
+//!   and when a rebuild gave up waiting for it.
 //! - **Bounded.** Past `tail_max_events` (the database is far behind) the tail drops what it
 //!   holds and starts over at the newest event; rebuilds then fail with [`HotError::Behind`]
 //!   (a 503) until the ack floor passes that point, instead of rebuilding from a tail with a
@@ -80,6 +86,8 @@ struct Inner<E, K> {
     last: tokio::sync::Mutex<Option<(Instant, u64)>>,
     wait: Duration,
     max_events: usize,
+    /// Tells the reader to drop its consumer and start again after the last event seen.
+    restart: tokio::sync::Notify,
 }
 
 struct Buffer<E, K> {
@@ -134,6 +142,7 @@ where
             last: tokio::sync::Mutex::new(None),
             wait: Duration::from_millis(settings.tail_wait_ms),
             max_events: settings.tail_max_events,
+            restart: tokio::sync::Notify::new(),
         });
         let poll = Duration::from_millis(settings.tail_poll_ms);
         let tasks = vec![
@@ -198,8 +207,9 @@ impl<E, K: Hash + Eq + Clone> Pin<E, K> {
             tracing::warn!(
                 stream = self.inner.spec.stream,
                 last,
-                "stream tail is behind"
+                "stream tail is behind; restarting its reader"
             );
+            self.inner.restart.notify_one();
             return Err(HotError::Behind(format!(
                 "{} tail has not reached sequence {last}",
                 self.inner.spec.stream
@@ -281,7 +291,11 @@ where
 {
     loop {
         let from = *inner.seen.borrow() + 1;
-        if let Err(err) = follow_from(&inner, from).await {
+        let followed = tokio::select! {
+            followed = follow_from(&inner, from) => followed,
+            () = inner.restart.notified() => Err(js_error("the reader stalled")),
+        };
+        if let Err(err) = followed {
             tracing::warn!(stream = inner.spec.stream, from, %err, "stream tail reader restarts");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -381,11 +395,70 @@ impl<E, K: Hash + Eq + Clone> Inner<E, K> {
 async fn forget<E, K: Hash + Eq + Clone>(inner: Arc<Inner<E, K>>, poll: Duration) {
     let mut ticks = tokio::time::interval(poll);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut stall = Stall::default();
     loop {
         ticks.tick().await;
         match ack_floor(&inner.js, inner.spec.stream, inner.spec.persist_consumer).await {
-            Ok(floor) => inner.forget_to(floor),
+            Ok(floor) => {
+                inner.forget_to(floor);
+                if stall.stuck(floor, *inner.seen.borrow(), inner.wait) {
+                    tracing::warn!(
+                        stream = inner.spec.stream,
+                        floor,
+                        "stream tail stalled below the ack floor; restarting its reader"
+                    );
+                    inner.restart.notify_one();
+                }
+            }
             Err(err) => tracing::warn!(stream = inner.spec.stream, %err, "reading the ack floor"),
         }
+    }
+}
+
+/// Watches for a reader that stopped: events are in the database (at or below the ack
+/// floor) that the tail has not seen, and it has not moved for a while. Behind the floor
+/// for a moment is normal (the persister may ack before the tail's delivery arrives).
+#[derive(Default)]
+struct Stall {
+    /// The sequence the tail was at when it was first seen below the floor, and when.
+    since: Option<(u64, Instant)>,
+}
+
+impl Stall {
+    /// True once `seen` stayed below `floor`, unchanged, for `patience`; then starts over.
+    fn stuck(&mut self, floor: u64, seen: u64, patience: Duration) -> bool {
+        match self.since {
+            _ if seen >= floor => self.since = None,
+            Some((at, since)) if at == seen => {
+                if since.elapsed() >= patience {
+                    self.since = None;
+                    return true;
+                }
+            }
+            _ => self.since = Some((seen, Instant::now())),
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tail_is_stuck_only_when_it_stays_below_the_floor_without_moving() {
+        let mut stall = Stall::default();
+        let patience = Duration::from_millis(30);
+        assert!(!stall.stuck(10, 10, patience), "at the floor");
+        assert!(!stall.stuck(12, 10, patience), "just fell behind");
+        std::thread::sleep(patience);
+        assert!(!stall.stuck(14, 11, patience), "behind but moving");
+        assert!(!stall.stuck(14, 11, patience), "not for long enough yet");
+        std::thread::sleep(patience);
+        assert!(stall.stuck(14, 11, patience), "stuck");
+        assert!(
+            !stall.stuck(14, 11, patience),
+            "starts over after a restart"
+        );
     }
 }

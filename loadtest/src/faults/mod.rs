@@ -10,6 +10,7 @@ mod fault;
 mod load;
 mod mariadb;
 mod nats;
+mod probe;
 mod procs;
 mod redis;
 mod report;
@@ -18,6 +19,7 @@ mod stack;
 mod world;
 
 pub use fault::{ALL, Fault};
+pub use probe::{CLUSTER_RECOVERY, VIDEO_WORKER_ANSWERS_WITHOUT_MYSQL};
 pub use report::{Row, table};
 pub use scenario::Size;
 

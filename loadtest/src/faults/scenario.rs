@@ -16,6 +16,7 @@ use super::{
     check::{self, Counts},
     fault::{Fault, quick},
     load::{self, Ledger, Plan},
+    probe::{self, CLUSTER_RECOVERY},
     report::Row,
     stack::Stack,
     world::World,
@@ -58,6 +59,8 @@ async fn run_inner(fault: Fault, size: &Size) -> anyhow::Result<Row> {
     let writers = spawn_writers(&api, &world, &stop, size);
 
     tokio::time::sleep(size.phase).await;
+    // As an open app does: the chat poll also makes the newest message time hot in Redis.
+    let before = probe::once(&api, &world).await;
     let injected = Instant::now();
     let mut note = fault.inject(&mut servers, &mut stack).await?;
     let outage = match fault {
@@ -66,7 +69,13 @@ async fn run_inner(fault: Fault, size: &Size) -> anyhow::Result<Row> {
         _ => size.outage,
     };
     tokio::time::sleep(outage / 2).await;
-    let (read, reads_ok) = probe_reads(&api, &world).await;
+    let read = match fault {
+        // The node stays lost: reads must come back within the bound, not at some point.
+        Fault::ClusterNodeKill => {
+            probe::until_all_answer(&api, &world, injected, CLUSTER_RECOVERY).await
+        }
+        _ => probe::once(&api, &world).await,
+    };
     tokio::time::sleep(outage / 2).await;
     fault.heal(&mut servers, &mut stack).await?;
     let healed = Instant::now();
@@ -85,12 +94,13 @@ async fn run_inner(fault: Fault, size: &Size) -> anyhow::Result<Row> {
     if fault == Fault::MysqlStop {
         note = format!("mysqld SIGSTOPped {} s", outage.as_secs());
     }
-    note_read(&mut note, read);
+    note_read(&mut note, &read.note);
     let mut row = row(fault, &ledgers, counts, injected, healed, note);
-    if fault == Fault::MysqlStop && !reads_ok {
+    if !before.failed.is_empty() {
         row.failures
-            .push("reads did not keep answering while MySQL was stopped".into());
+            .push(format!("reads failed before the fault: {}", before.note));
     }
+    row.failures.extend(read_failures(fault, &read, &row));
     Ok(row)
 }
 
@@ -120,39 +130,35 @@ fn spawn_writers(
         .collect()
 }
 
-/// One read of each kind in the middle of the fault: do reads keep answering (from the hot
-/// state) while it lasts? "feed ok, comments 503, follows ok".
-async fn probe_reads(api: &Api, world: &World) -> (String, bool) {
-    let writer = &world.writers[0];
-    let reads = [
-        ("feed", "feed", vec![]),
-        (
-            "comments",
-            "comment/list",
-            vec![("video_id", world.videos[0].to_string())],
-        ),
-        (
-            "follows",
-            "relation/follow/list",
-            vec![
-                ("user_id", writer.id.to_string()),
-                ("token", writer.token.clone()),
-            ],
-        ),
-    ];
-    let (mut answers, mut all_ok) = (Vec::new(), true);
-    for (name, path, query) in reads {
-        let answer = match api.get(path, &query).await {
-            Ok(_) => "ok".to_owned(),
-            Err((status, _)) => status.to_string(),
-        };
-        all_ok &= answer == "ok";
-        answers.push(format!("{name} {answer}"));
+/// What the reads during the fault, and the writes' recovery, must show beyond "nothing
+/// lost": reads from hot state while MySQL is stopped; on a cluster that lost a node for
+/// good, reads and writes answering again within [`CLUSTER_RECOVERY`].
+fn read_failures(fault: Fault, read: &probe::Answers, row: &Row) -> Vec<String> {
+    let mut failures = Vec::new();
+    match fault {
+        Fault::MysqlStop if !read.answered_without_mysql() => failures.push(format!(
+            "reads did not keep answering while MySQL was stopped: {}",
+            read.note
+        )),
+        Fault::ClusterNodeKill => {
+            if !read.failed.is_empty() {
+                failures.push(format!(
+                    "reads did not answer within {CLUSTER_RECOVERY:?} of the kill: {}",
+                    read.note
+                ));
+            }
+            if let Some(until) = row.outage_errors.filter(|until| *until > CLUSTER_RECOVERY) {
+                failures.push(format!(
+                    "writes failed until {until:?} after the kill (> {CLUSTER_RECOVERY:?})"
+                ));
+            }
+        }
+        _ => {}
     }
-    (answers.join(", "), all_ok)
+    failures
 }
 
-fn note_read(note: &mut String, read: String) {
+fn note_read(note: &mut String, read: &str) {
     let read = format!("reads mid-fault: {read}");
     *note = [note.as_str(), &read]
         .into_iter()

@@ -3,10 +3,7 @@
 
 use std::sync::Arc;
 
-use contract::{
-    relation::{FollowEvent, FollowSet, SetFollow, event_subject},
-    user::GetUsers,
-};
+use contract::relation::{FollowEvent, FollowSet, SetFollow, event_subject};
 
 use crate::{State, error::RelationError, hot::Side, rebuild};
 
@@ -19,13 +16,10 @@ pub async fn handle(state: Arc<State>, request: SetFollow) -> Result<FollowSet, 
             "to_user_id must be a positive id".into(),
         ));
     }
-    let found = state
-        .caller
-        .call(&GetUsers {
-            ids: vec![request.followee_id],
-        })
-        .await?;
-    if found.users.is_empty() {
+    // From the facts cache: a user is never edited or deleted, so a follow of a known user
+    // is taken while the user service (and MySQL behind it) is down.
+    let found = state.caller.profiles(&[request.followee_id]).await?;
+    if !found.contains_key(&request.followee_id) {
         return Err(RelationError::NoSuchUser);
     }
     let event = FollowEvent {

@@ -1,11 +1,12 @@
 //! `user.v1.get`: profiles of many users in one request (one SQL statement); unknown ids
-//! are left out, and the caller decides whether that is a 404.
+//! are left out, and the caller decides whether that is a 404. Profiles served before come
+//! from memory (`profiles.rs`).
 
 use std::sync::Arc;
 
-use contract::user::{GetUsers, Profile, Users};
+use contract::user::{GetUsers, Users};
 
-use crate::{State, error::UserError, store};
+use crate::{State, error::UserError};
 
 /// More ids than any page of the app shows; bounds the statement size.
 const MAX_IDS: usize = 1_000;
@@ -19,23 +20,9 @@ pub async fn handle(state: Arc<State>, request: GetUsers) -> Result<Users, UserE
             "at most {MAX_IDS} ids per request"
         )));
     }
-    let rows = store::profiles(&state.db, &ids).await?;
-    let defaults = &state.profile_defaults;
-    let users = rows
-        .into_iter()
-        .map(|row| Profile {
-            id: row.id,
-            name: row.username,
-            avatar: row
-                .avatar
-                .unwrap_or_else(|| defaults.default_avatar.clone()),
-            background_image: row
-                .background_image
-                .unwrap_or_else(|| defaults.default_background_image.clone()),
-            signature: row
-                .signature
-                .unwrap_or_else(|| defaults.default_signature.clone()),
-        })
-        .collect();
+    let users = state
+        .profiles
+        .get(&state.db, &state.profile_defaults, &ids)
+        .await?;
     Ok(Users { users })
 }

@@ -48,7 +48,11 @@ fn root() -> PathBuf {
 /// exist so a wrong path fails here rather than as a confusing spawn error.
 fn tool(variable: &str) -> Option<PathBuf> {
     let path = PathBuf::from(testkit::tool(variable)?);
-    assert!(path.is_file(), "{variable}={} does not exist", path.display());
+    assert!(
+        path.is_file(),
+        "{variable}={} does not exist",
+        path.display()
+    );
     Some(path)
 }
 

@@ -119,6 +119,25 @@ impl FeedIndex {
         (page.len() == rows || inner.floor_ms == EVERYTHING).then_some(page)
     }
 
+    /// The work counts this index can vouch for, and the authors it cannot: an author with a
+    /// held video has their full count; with the whole catalogue held, an author with none
+    /// has published nothing and is left out (as MySQL's reply leaves them out). So the
+    /// counts the feed carries keep answering while MySQL is down.
+    pub fn work_counts(&self, author_ids: &[i64]) -> (Vec<(i64, i64)>, Vec<i64>) {
+        let inner = self.read();
+        let whole = inner.floor_ms == EVERYTHING;
+        let mut known = Vec::new();
+        let mut unknown = Vec::new();
+        for &id in author_ids {
+            match inner.authors.get(&id) {
+                Some(author) => known.push((id, author.works)),
+                None if whole => {}
+                None => unknown.push(id),
+            }
+        }
+        (known, unknown)
+    }
+
     /// Holds `video` (again: a second insert only raises the work count), dropping the
     /// oldest past the capacity. `works` is the author's count including this video; counts
     /// only grow, so the highest one seen is the current one, in whatever order copies come.

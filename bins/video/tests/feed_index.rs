@@ -1,7 +1,8 @@
 //! The feed index against the real MySQL query it replaces: the same seeded rows give the
 //! same pages from memory as from MySQL (milliseconds shared across a page boundary, ties by
 //! id, work counts), a page below what memory holds is left to MySQL, and a worker whose
-//! MySQL goes away keeps answering the newest pages, including videos announced meanwhile.
+//! MySQL goes away keeps answering the newest pages (and the work counts of their authors),
+//! including videos announced meanwhile.
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use contract::{
     ErrorKind,
-    video::{Feed, PUBLISHED_SUBJECT, VideoInfo, VideoPublished, Videos},
+    video::{AuthorCounts, Feed, PUBLISHED_SUBJECT, VideoInfo, VideoPublished, Videos, WorkCounts},
 };
 use mesh::CallError;
 use sqlx::MySqlPool;
@@ -155,6 +156,24 @@ async fn with_mysql_gone_the_newest_pages_still_answer_and_older_ones_say_503() 
         let again = feed(&nats, i64::MAX).await.unwrap();
         assert_eq!(again.videos, newest.videos);
         assert_eq!(again.work_counts, newest.work_counts);
+    }
+    // The work counts of the authors it holds answer too (every list of users carries them);
+    // an author it cannot vouch for needs MySQL.
+    let carried = newest.work_counts[0].clone();
+    let held = WorkCounts {
+        author_ids: vec![carried.author_id],
+    };
+    let counts: AuthorCounts = mesh::call(&nats, &held, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(counts.counts, vec![carried.clone()]);
+    let stranger = WorkCounts {
+        author_ids: vec![carried.author_id, 777_777],
+    };
+    let refused = mesh::call::<WorkCounts>(&nats, &stranger, Duration::from_secs(5)).await;
+    match refused {
+        Err(CallError::Service(err)) => assert_eq!(err.kind, ErrorKind::Unavailable, "{err:?}"),
+        other => panic!("an unknown author while MySQL is gone: {other:?}"),
     }
     // Below what memory holds the page needs MySQL: a clear 503, within the pool's time-out.
     match feed(&nats, older_ms).await {

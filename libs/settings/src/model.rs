@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AdminSettings, CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FeatureSettings,
-    FilterSettings,
-    HotSettings, MediaSettings, PersistSettings, SettingsError, StoreKind, VideoSettings,
+    FilterSettings, HotSettings, MediaSettings, PersistSettings, SettingsError, StoreKind,
+    VideoSettings,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ mod stack;
 mod world;
 
 pub use fault::{ALL, Fault};
-pub use probe::{CLUSTER_RECOVERY, VIDEO_WORKER_ANSWERS_WITHOUT_MYSQL};
+pub use probe::CLUSTER_RECOVERY;
 pub use report::{Row, table};
 pub use scenario::Size;
 

@@ -136,7 +136,7 @@ fn spawn_writers(
 fn read_failures(fault: Fault, read: &probe::Answers, row: &Row) -> Vec<String> {
     let mut failures = Vec::new();
     match fault {
-        Fault::MysqlStop if !read.answered_without_mysql() => failures.push(format!(
+        Fault::MysqlStop if !read.failed.is_empty() => failures.push(format!(
             "reads did not keep answering while MySQL was stopped: {}",
             read.note
         )),

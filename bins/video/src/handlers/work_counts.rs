@@ -1,4 +1,5 @@
-//! `video.v1.work_counts`: how many videos each of N authors published (one statement).
+//! `video.v1.work_counts`: how many videos each of N authors published — from the feed index
+//! where it knows, one statement for the rest.
 
 use std::sync::Arc;
 
@@ -17,8 +18,12 @@ pub async fn handle(state: Arc<State>, request: WorkCounts) -> Result<AuthorCoun
             "at most {MAX_IDS} ids per request"
         )));
     }
-    let counts = store::work_counts(&state.db, &ids)
-        .await?
+    let (mut counts, unknown) = state.index.work_counts(&ids);
+    if !unknown.is_empty() {
+        counts.extend(store::work_counts(&state.db, &unknown).await?);
+    }
+    counts.sort_unstable();
+    let counts = counts
         .into_iter()
         .map(|(author_id, count)| AuthorCount { author_id, count })
         .collect();

@@ -6,7 +6,8 @@ use anyhow::Context;
 async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
     telemetry::init("comment", &settings.telemetry);
-    let nats = settings::connect_nats(&settings.nats, "comment", true).await?;
+    let nats = settings::connect_nats(&settings.nats, settings::NatsRole::Comment, "comment", true)
+        .await?;
     let shutdown = mesh::Shutdown::on_os_signals();
     let worker = comment::start(&settings, nats).await?;
     shutdown.wait().await;

@@ -6,7 +6,13 @@ use anyhow::Context;
 async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
     telemetry::init("favorite", &settings.telemetry);
-    let nats = settings::connect_nats(&settings.nats, "favorite", true).await?;
+    let nats = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::Favorite,
+        "favorite",
+        true,
+    )
+    .await?;
     let shutdown = mesh::Shutdown::on_os_signals();
     let worker = favorite::start(&settings, nats).await?;
     shutdown.wait().await;

@@ -6,7 +6,8 @@ use anyhow::Context;
 async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
     telemetry::init("user", &settings.telemetry);
-    let nats = settings::connect_nats(&settings.nats, "user", true).await?;
+    let nats =
+        settings::connect_nats(&settings.nats, settings::NatsRole::User, "user", true).await?;
     let shutdown = mesh::Shutdown::on_os_signals();
     let worker = user::start(&settings, nats).await?;
     worker.run_until(shutdown).await;

@@ -6,7 +6,8 @@ use anyhow::Context;
 async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
     telemetry::init("video", &settings.telemetry);
-    let nats = settings::connect_nats(&settings.nats, "video", true).await?;
+    let nats =
+        settings::connect_nats(&settings.nats, settings::NatsRole::Video, "video", true).await?;
     let shutdown = mesh::Shutdown::on_os_signals();
     let worker = video::start(&settings, nats).await?;
     worker.run_until(shutdown).await;

@@ -7,12 +7,16 @@ mod domains;
 mod edge;
 mod migrations;
 mod model;
+mod nats_auth;
+mod nats_keys;
 
 pub use clients::{ClientError, connect_mysql, connect_nats, connect_redis};
 pub use domains::*;
 pub use edge::*;
 pub use migrations::MIGRATOR;
 pub use model::*;
+pub use nats_auth::{NatsCredentials, NatsRole};
+pub use nats_keys::{RoleKey, generate_role_keys, keys_env, write_role_keys};
 
 use std::{
     collections::HashMap,

@@ -176,10 +176,7 @@ async fn a_client_without_a_roles_key_is_turned_away() {
     let anonymous = async_nats::ConnectOptions::new()
         .connect(server.url())
         .await;
-    let error = anonymous
-        .err()
-        .expect("connected without a key")
-        .to_string();
+    let error = anonymous.expect_err("connected without a key").to_string();
     assert!(error.to_lowercase().contains("authorization"), "{error}");
 }
 

@@ -268,6 +268,22 @@ impl NatsServer {
     }
 }
 
+/// On a locked bus, what the server refused goes to the test's output, so a grant missing
+/// from `nats/auth/roles.conf` is named instead of showing up as a time-out.
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        if self.bus.is_none() {
+            return;
+        }
+        let log = self.log();
+        // Logged as "Publish Violation - Subject ..." or "Subscription Violation - ...".
+        let refused = log.lines().filter(|line| line.contains(" Violation - "));
+        for line in refused {
+            eprintln!("testkit: nats-server refused: {line}");
+        }
+    }
+}
+
 /// Parses the ports file of process `pid` in `dir`, if it has been written (completely).
 fn port_in_ports_file(dir: &Path, pid: u32) -> anyhow::Result<Option<u16>> {
     let Some(entry) = std::fs::read_dir(dir)?

@@ -8,7 +8,8 @@ use mesh::admin::Admin;
 async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
     let telemetry = telemetry::init("chat", &settings.telemetry);
-    let nats = settings::connect_nats(&settings.nats, "chat", true).await?;
+    let nats =
+        settings::connect_nats(&settings.nats, settings::NatsRole::Chat, "chat", true).await?;
     let shutdown = mesh::Shutdown::on_os_signals();
     let worker = chat::start(&settings, nats.clone()).await?;
     let mysql = settings.chat.store == settings::ChatStoreKind::Mysql;

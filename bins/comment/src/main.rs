@@ -8,7 +8,8 @@ use mesh::admin::{Admin, Probe};
 async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
     let telemetry = telemetry::init("comment", &settings.telemetry);
-    let nats = settings::connect_nats(&settings.nats, "comment", true).await?;
+    let nats = settings::connect_nats(&settings.nats, settings::NatsRole::Comment, "comment", true)
+        .await?;
     let shutdown = mesh::Shutdown::on_os_signals();
     let worker = comment::start(&settings, nats.clone()).await?;
     let mut probes = mesh::admin::storage_probes(&settings, true).await?;

@@ -7,7 +7,8 @@ async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
     let telemetry = telemetry::init("edge", &settings.telemetry);
     // Start even while NATS is down: calls answer 503 until the connection comes up.
-    let nats = settings::connect_nats(&settings.nats, "edge", false).await?;
+    let nats =
+        settings::connect_nats(&settings.nats, settings::NatsRole::Edge, "edge", false).await?;
     let store = objects::connect(&settings.media, &nats, settings.nats.replicas).await?;
     let state = edge::AppState::new(&settings, nats, store, telemetry, Vec::new());
     let listeners = edge::Listeners::bind(&settings.edge).await?;

@@ -8,7 +8,13 @@ use mesh::admin::{Admin, Probe};
 async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
     let telemetry = telemetry::init("favorite", &settings.telemetry);
-    let nats = settings::connect_nats(&settings.nats, "favorite", true).await?;
+    let nats = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::Favorite,
+        "favorite",
+        true,
+    )
+    .await?;
     let shutdown = mesh::Shutdown::on_os_signals();
     let worker = favorite::start(&settings, nats.clone()).await?;
     let mut probes = mesh::admin::storage_probes(&settings, true).await?;

@@ -25,32 +25,74 @@ async fn main() -> anyhow::Result<()> {
     let telemetry = telemetry::init("gophertok", &settings.telemetry);
     let shutdown = mesh::Shutdown::on_os_signals();
 
-    let user_nats = settings::connect_nats(&settings.nats, "gophertok-user", true).await?;
+    let user_nats = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::User,
+        "gophertok-user",
+        true,
+    )
+    .await?;
     let user = user::start(&settings, user_nats)
         .await
         .context("starting user worker")?;
-    let video_nats = settings::connect_nats(&settings.nats, "gophertok-video", true).await?;
+    let video_nats = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::Video,
+        "gophertok-video",
+        true,
+    )
+    .await?;
     let video = video::start(&settings, video_nats)
         .await
         .context("starting video worker")?;
-    let favorite_nats = settings::connect_nats(&settings.nats, "gophertok-favorite", true).await?;
+    let favorite_nats = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::Favorite,
+        "gophertok-favorite",
+        true,
+    )
+    .await?;
     let favorite = favorite::start(&settings, favorite_nats)
         .await
         .context("starting favorite worker")?;
-    let comment_nats = settings::connect_nats(&settings.nats, "gophertok-comment", true).await?;
+    let comment_nats = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::Comment,
+        "gophertok-comment",
+        true,
+    )
+    .await?;
     let comment = comment::start(&settings, comment_nats)
         .await
         .context("starting comment worker")?;
-    let relation_nats = settings::connect_nats(&settings.nats, "gophertok-relation", true).await?;
+    let relation_nats = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::Relation,
+        "gophertok-relation",
+        true,
+    )
+    .await?;
     let relation = relation::start(&settings, relation_nats)
         .await
         .context("starting relation worker")?;
-    let chat_nats = settings::connect_nats(&settings.nats, "gophertok-chat", true).await?;
+    let chat_nats = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::Chat,
+        "gophertok-chat",
+        true,
+    )
+    .await?;
     let chat = chat::start(&settings, chat_nats)
         .await
         .context("starting chat worker")?;
 
-    let edge_nats = settings::connect_nats(&settings.nats, "gophertok-edge", true).await?;
+    let edge_nats = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::Edge,
+        "gophertok-edge",
+        true,
+    )
+    .await?;
     // `/readyz` of the all-in-one also answers for MySQL and Redis, which it talks to
     // directly, and for each persister.
     let mut probes = mesh::admin::storage_probes(&settings, true).await?;

@@ -8,7 +8,13 @@ use mesh::admin::{Admin, Probe};
 async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
     let telemetry = telemetry::init("relation", &settings.telemetry);
-    let nats = settings::connect_nats(&settings.nats, "relation", true).await?;
+    let nats = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::Relation,
+        "relation",
+        true,
+    )
+    .await?;
     let shutdown = mesh::Shutdown::on_os_signals();
     let worker = relation::start(&settings, nats.clone()).await?;
     let mut probes = mesh::admin::storage_probes(&settings, true).await?;

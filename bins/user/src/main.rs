@@ -8,7 +8,8 @@ use mesh::admin::Admin;
 async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
     let telemetry = telemetry::init("user", &settings.telemetry);
-    let nats = settings::connect_nats(&settings.nats, "user", true).await?;
+    let nats =
+        settings::connect_nats(&settings.nats, settings::NatsRole::User, "user", true).await?;
     let shutdown = mesh::Shutdown::on_os_signals();
     let worker = user::start(&settings, nats.clone()).await?;
     let probes = mesh::admin::storage_probes(&settings, true).await?;

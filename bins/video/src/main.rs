@@ -8,7 +8,8 @@ use mesh::admin::Admin;
 async fn main() -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
     let telemetry = telemetry::init("video", &settings.telemetry);
-    let nats = settings::connect_nats(&settings.nats, "video", true).await?;
+    let nats =
+        settings::connect_nats(&settings.nats, settings::NatsRole::Video, "video", true).await?;
     let shutdown = mesh::Shutdown::on_os_signals();
     let worker = video::start(&settings, nats.clone()).await?;
     let probes = mesh::admin::storage_probes(&settings, true).await?;

@@ -9,7 +9,7 @@ use sqlx::{
     mysql::{MySqlConnectOptions, MySqlPoolOptions},
 };
 
-use crate::{MIGRATOR, MysqlSettings, NatsSettings, RedisSettings};
+use crate::{MIGRATOR, MysqlSettings, NatsRole, NatsSettings, RedisSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -29,16 +29,24 @@ pub enum ClientError {
     },
 }
 
-/// Connects to NATS. With `wait == false` the client connects in the background and keeps
-/// retrying (the edge must start, and recover, while NATS is down); otherwise the first
-/// connection must succeed. Either way it reconnects forever after a loss.
+/// Connects to NATS as `role` (with that role's `nats.credentials` when any are set, and
+/// always with the role's private inbox prefix). With `wait == false` the client connects in
+/// the background and keeps retrying (the edge must start, and recover, while NATS is down);
+/// otherwise the first connection must succeed. Either way it reconnects forever after a
+/// loss.
 pub async fn connect_nats(
     settings: &NatsSettings,
+    role: NatsRole,
     name: &str,
     wait: bool,
 ) -> Result<async_nats::Client, ClientError> {
+    let nats_error = |kind, message: String| ClientError::Nats {
+        url: settings.url.clone(),
+        source: async_nats::ConnectError::with_source(kind, std::io::Error::other(message)),
+    };
     let mut options = async_nats::ConnectOptions::new()
         .name(name)
+        .custom_inbox_prefix(role.inbox_prefix())
         .max_reconnects(None)
         // The default (60 s) leaves a silently dead server unnoticed for minutes.
         .ping_interval(Duration::from_secs(5))
@@ -46,6 +54,17 @@ pub async fn connect_nats(
         .reconnect_delay_callback(|attempts| {
             Duration::from_millis((100 * attempts as u64).min(2_000))
         });
+    if !settings.credentials.is_empty() {
+        let role = role.as_str();
+        let credentials = settings.credentials.get(role).ok_or_else(|| {
+            let message = format!("nats.credentials has no entry for role {role}");
+            nats_error(async_nats::ConnectErrorKind::Authentication, message)
+        })?;
+        options = credentials.apply(options).await.map_err(|message| {
+            let message = format!("nats.credentials.{role}: {message}");
+            nats_error(async_nats::ConnectErrorKind::Authentication, message)
+        })?;
+    }
     if !wait {
         options = options.retry_on_initial_connect();
     }

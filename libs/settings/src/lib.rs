@@ -9,6 +9,8 @@ mod domains;
 mod edge;
 mod migrations;
 mod model;
+mod nats_auth;
+mod nats_keys;
 
 pub use admin::{AdminSettings, admin_port};
 pub use clients::{ClientError, connect_mysql, connect_nats, connect_redis};
@@ -16,6 +18,8 @@ pub use domains::*;
 pub use edge::*;
 pub use migrations::MIGRATOR;
 pub use model::*;
+pub use nats_auth::{NatsCredentials, NatsRole};
+pub use nats_keys::{RoleKey, generate_role_keys, keys_env, write_role_keys};
 
 use std::{
     collections::HashMap,

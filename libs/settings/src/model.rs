@@ -1,13 +1,13 @@
 //! The settings tree. Every default points at loopback, so a laptop needs no config at all.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration};
 
 use serde::{Deserialize, Serialize};
 
 use crate::{
     AdminSettings, CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FeatureSettings,
-    FilterSettings, HotSettings, MediaSettings, PersistSettings, SettingsError, StoreKind,
-    VideoSettings,
+    FilterSettings, HotSettings, MediaSettings, NatsCredentials, PersistSettings, SettingsError,
+    StoreKind, VideoSettings,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,6 +44,11 @@ pub struct NatsSettings {
     /// node: 1. A cluster: 3, so a write is acknowledged only once a quorum holds it and a
     /// lost node or disk loses nothing (see `nats/cluster/gophertok.toml`).
     pub replicas: usize,
+    /// Credentials per role (`edge`, `user`, …, `admin`) for a locked-down bus
+    /// (`nats/locked.conf`): each process connects as the role of what it runs. Empty: no
+    /// authentication (the open loopback server of `nats/single.conf`). Once any role is
+    /// set, a process whose role is missing refuses to start.
+    pub credentials: BTreeMap<String, NatsCredentials>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -144,6 +149,7 @@ impl Default for NatsSettings {
             url: "nats://127.0.0.1:4222".into(),
             request_timeout_ms: 5_000,
             replicas: 1,
+            credentials: BTreeMap::new(),
         }
     }
 }
@@ -241,6 +247,8 @@ impl Settings {
         if !(1..=5).contains(&self.nats.replicas) {
             return invalid("nats.replicas must be 1–5 (3 in a 3-node cluster)");
         }
+        crate::nats_auth::check_credentials(&self.nats.credentials)
+            .map_err(SettingsError::Invalid)?;
         if !self.mysql.url.starts_with("mysql://") && !self.mysql.url.starts_with("mariadb://") {
             return invalid("mysql.url must start with mysql://");
         }

@@ -7,6 +7,7 @@
 pub mod media;
 mod mysql;
 mod nats;
+pub mod nats_auth;
 mod nats_cluster;
 pub mod process;
 mod proxy;
@@ -91,6 +92,12 @@ impl TestEnv {
         Self::start_with_nats(mode, NatsServer::start().await?).await
     }
 
+    /// Starts on the shared single Redis, with a locked-down nats-server: every role connects
+    /// with its own key and the project's permissions apply (see [`NatsServer::start_locked`]).
+    pub async fn start_locked() -> anyhow::Result<Self> {
+        Self::start_with_nats(RedisMode::Single, NatsServer::start_locked().await?).await
+    }
+
     /// Starts on the shared single Redis, with a nats-server that accepts messages of at
     /// most `bytes` (replies over it must be trimmed or refused, never lost).
     pub async fn start_with_max_payload(bytes: usize) -> anyhow::Result<Self> {
@@ -118,6 +125,11 @@ impl TestEnv {
         settings.data_dir = data_dir.path().to_path_buf();
         settings.worker.concurrency = 64;
         settings.media.nats_bucket = "gt-test-media".into();
+        if let Some(bus) = nats.bus() {
+            settings.nats.credentials = bus.credentials();
+            // The bucket the roles' permissions name (each test has a server of its own).
+            settings.media.nats_bucket = "gophertok-media".into();
+        }
         Ok(Self {
             nats,
             db,
@@ -128,9 +140,25 @@ impl TestEnv {
         })
     }
 
-    /// A NATS connection to this test's server.
+    /// A NATS connection to this test's server, as the operator (admin) on a locked bus.
     pub async fn nats_client(&self) -> anyhow::Result<async_nats::Client> {
-        Ok(async_nats::connect(self.nats.url()).await?)
+        self.nats.connect_as(settings::NatsRole::Admin).await
+    }
+
+    /// A NATS connection as `role`: a worker or edge started on it runs with that role's
+    /// permissions when the bus is locked down.
+    pub async fn nats_as(&self, role: settings::NatsRole) -> anyhow::Result<async_nats::Client> {
+        self.nats.connect_as(role).await
+    }
+
+    /// The settings a child process needs to connect (URL and, on a locked bus, every
+    /// role's credentials) as `GOPHERTOK__…` variables.
+    pub fn nats_env(&self) -> Vec<(String, String)> {
+        let mut vars = vec![("GOPHERTOK__NATS__URL".to_owned(), self.nats.url())];
+        if let Some(bus) = self.nats.bus() {
+            vars.extend(bus.settings_env());
+        }
+        vars
     }
 }
 

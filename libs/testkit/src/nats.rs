@@ -1,5 +1,7 @@
 //! A nats-server child process with JetStream, on a loopback port the server picks itself and
 //! its own store directory; stoppable and restartable on the same port to test outages.
+//! Locked down (the project's role permissions, keys made by the test) when asked for, or for
+//! every test with `GOPHERTOK_TEST_NATS_AUTH=1`.
 
 use std::{
     path::{Path, PathBuf},
@@ -8,7 +10,10 @@ use std::{
 };
 
 use anyhow::{Context, bail};
+use settings::NatsRole;
 use tokio::process::{Child, Command};
+
+use crate::nats_auth::{LockedBus, lock_all};
 
 /// How long one start (or restart) may take, retries included.
 const START_DEADLINE: Duration = Duration::from_secs(15);
@@ -20,6 +25,8 @@ pub struct NatsServer {
     child: Option<Child>,
     /// The largest message the server accepts, when not its default (1 MiB).
     max_payload: Option<usize>,
+    /// The roles' keys when the bus is locked down.
+    bus: Option<LockedBus>,
 }
 
 impl NatsServer {
@@ -27,6 +34,15 @@ impl NatsServer {
     /// other process can take the port between choosing and binding it.
     pub async fn start() -> anyhow::Result<Self> {
         let mut server = Self::unstarted()?;
+        server.boot().await?;
+        Ok(server)
+    }
+
+    /// Starts locked down: only the roles of `nats/auth/users.conf` get in, each with a key
+    /// made now, and each may do only what `nats/auth/roles.conf` allows.
+    pub async fn start_locked() -> anyhow::Result<Self> {
+        let mut server = Self::unstarted()?;
+        server.bus = Some(LockedBus::generate()?);
         server.boot().await?;
         Ok(server)
     }
@@ -46,6 +62,7 @@ impl NatsServer {
             dir: tempfile::tempdir()?,
             child: None,
             max_payload: None,
+            bus: lock_all().then(LockedBus::generate).transpose()?,
         })
     }
 
@@ -62,6 +79,31 @@ impl NatsServer {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The roles' keys, when the bus is locked down.
+    pub fn bus(&self) -> Option<&LockedBus> {
+        self.bus.as_ref()
+    }
+
+    /// Options that connect as `role` (with its key when locked down, and always with its
+    /// inbox prefix), for a test that adds its own (an event callback, say).
+    pub fn options_as(&self, role: NatsRole) -> async_nats::ConnectOptions {
+        let options = match &self.bus {
+            Some(bus) => bus.options(role),
+            None => async_nats::ConnectOptions::new(),
+        };
+        options.custom_inbox_prefix(role.inbox_prefix())
+    }
+
+    /// A client as `role`, see [`NatsServer::options_as`].
+    pub async fn connect_as(&self, role: NatsRole) -> anyhow::Result<async_nats::Client> {
+        Ok(self.options_as(role).connect(self.url()).await?)
+    }
+
+    /// What the server has logged so far (permission violations show here, for example).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
     }
 
     /// Kills the server (abruptly, like a crash).
@@ -99,6 +141,7 @@ impl NatsServer {
             .arg(self.dir.path().join("store"))
             .arg("--ports_file_dir")
             .arg(self.ports_dir()?)
+            .envs(self.bus.iter().flat_map(LockedBus::server_env))
             .stdout(Stdio::null())
             .stderr(log)
             .kill_on_drop(true)
@@ -110,13 +153,27 @@ impl NatsServer {
         Ok(())
     }
 
-    /// `-c <file>` for what only a config file can set (the command line has no max_payload).
+    /// `-c <file>` for what only a config file can set (the command line has no max_payload
+    /// and no users).
     fn config_args(&self) -> anyhow::Result<Vec<PathBuf>> {
-        let Some(bytes) = self.max_payload else {
+        let mut config = String::new();
+        if let Some(bytes) = self.max_payload {
+            config.push_str(&format!("max_payload: {bytes}\n"));
+        }
+        if self.bus.is_some() {
+            // nats-server resolves an include against the including file's directory, even
+            // an absolute path: link the project's auth directory in beside this file.
+            let link = self.dir.path().join("auth");
+            if !link.exists() {
+                std::os::unix::fs::symlink(LockedBus::auth_dir().canonicalize()?, &link)?;
+            }
+            config.push_str("include \"auth/users.conf\"\n");
+        }
+        if config.is_empty() {
             return Ok(Vec::new());
-        };
+        }
         let file = self.dir.path().join("server.conf");
-        std::fs::write(&file, format!("max_payload: {bytes}\n"))?;
+        std::fs::write(&file, config)?;
         Ok(vec!["-c".into(), file])
     }
 
@@ -165,7 +222,7 @@ impl NatsServer {
     /// port (while ours has exited) must not hold the wait up.
     async fn answers_jetstream(&self) -> bool {
         let attempt = async {
-            let client = async_nats::connect(self.url()).await.ok()?;
+            let client = self.connect_as(NatsRole::Admin).await.ok()?;
             async_nats::jetstream::new(client)
                 .query_account()
                 .await
@@ -205,9 +262,25 @@ impl NatsServer {
 
     /// The last lines the server logged, for a failure message.
     fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
+        let log = self.log();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+}
+
+/// On a locked bus, what the server refused goes to the test's output, so a grant missing
+/// from `nats/auth/roles.conf` is named instead of showing up as a time-out.
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        if self.bus.is_none() {
+            return;
+        }
+        let log = self.log();
+        // Logged as "Publish Violation - Subject ..." or "Subscription Violation - ...".
+        let refused = log.lines().filter(|line| line.contains(" Violation - "));
+        for line in refused {
+            eprintln!("testkit: nats-server refused: {line}");
+        }
     }
 }
 

@@ -17,7 +17,13 @@ async fn main() -> anyhow::Result<()> {
     let settings = settings::load()?;
     let manifest = Manifest::read(&args.get("manifest", PathBuf::from("var/loadtest/seed.json"))?)?;
     let base_url = args.get("base-url", settings.edge.public_base_url.clone())?;
-    let nats = settings::connect_nats(&settings.nats, "loadtest-verify", true).await?;
+    let nats = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::Admin,
+        "loadtest-verify",
+        true,
+    )
+    .await?;
     verify::wait_persisted(nats, Duration::from_secs(args.get("wait-secs", 120)?)).await?;
     let db = settings::connect_mysql(&settings.mysql).await?;
     let limits = verify::Limits {

@@ -64,7 +64,13 @@ async fn seed_with(
     phase("drew the data set", t);
 
     let t = Instant::now();
-    let nats = settings::connect_nats(&settings.nats, "loadtest-seed", true).await?;
+    let nats = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::Admin,
+        "loadtest-seed",
+        true,
+    )
+    .await?;
     let store = objects::connect(&settings.media, &nats, settings.nats.replicas).await?;
     let out_dir = plan.out.parent().unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(out_dir)?;

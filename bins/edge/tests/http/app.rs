@@ -252,7 +252,7 @@ pub(crate) async fn serve_edge(env: &TestEnv, listener: tokio::net::TcpListener)
         ..Default::default()
     };
     let telemetry = telemetry::init("edge-test", &quiet);
-    let nats = settings::connect_nats(&env.settings.nats, "edge", true)
+    let nats = settings::connect_nats(&env.settings.nats, settings::NatsRole::Edge, "edge", true)
         .await
         .expect("edge nats");
     let store = objects::connect(&env.settings.media, &nats, env.settings.nats.replicas)

@@ -29,9 +29,8 @@ pub(crate) async fn usage(app: &App) -> Usage {
         settings::StoreKind::Nats => {
             // Listing opens (and creates) the bucket, so there is a stream to measure.
             app.stored("").await;
-            let client = async_nats::connect(app.env.settings.nats.url.as_str())
-                .await
-                .unwrap();
+            // The operator's view (the admin role when the bus is locked down).
+            let client = app.env.nats_client().await.unwrap();
             let js = async_nats::jetstream::new(client);
             let mut stream = js
                 .get_stream(format!("OBJ_{}", media.nats_bucket))

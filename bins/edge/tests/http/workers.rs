@@ -3,6 +3,7 @@
 
 use std::future::Future;
 
+use settings::NatsRole;
 use testkit::TestEnv;
 
 /// Which workers a test app starts besides the two that always run: the user worker (every
@@ -48,19 +49,19 @@ impl Workers {
     pub async fn start(env: &TestEnv, set: WorkerSet) -> (Self, favorite::FavoriteWorker) {
         let settings = &env.settings;
         let (user, favorite, video, comment, relation, chat) = tokio::try_join!(
-            async { user::start(settings, nats(env).await).await },
-            async { favorite::start(settings, nats(env).await).await },
+            async { user::start(settings, nats(env, NatsRole::User).await).await },
+            async { favorite::start(settings, nats(env, NatsRole::Favorite).await).await },
             start_if(set.video, || async {
-                video::start(settings, nats(env).await).await
+                video::start(settings, nats(env, NatsRole::Video).await).await
             }),
             start_if(set.comment, || async {
-                comment::start(settings, nats(env).await).await
+                comment::start(settings, nats(env, NatsRole::Comment).await).await
             }),
             start_if(set.relation, || async {
-                relation::start(settings, nats(env).await).await
+                relation::start(settings, nats(env, NatsRole::Relation).await).await
             }),
             start_if(set.chat, || async {
-                chat::start(settings, nats(env).await).await
+                chat::start(settings, nats(env, NatsRole::Chat).await).await
             }),
         )
         .expect("the workers start");
@@ -75,9 +76,10 @@ impl Workers {
     }
 }
 
-/// A NATS connection of its own for one worker, as in production.
-async fn nats(env: &TestEnv) -> async_nats::Client {
-    env.nats_client().await.expect("nats")
+/// A NATS connection of its own for one worker, as its role (as in production: on a
+/// locked-down bus, `GOPHERTOK_TEST_NATS_AUTH=1`, with that role's permissions only).
+async fn nats(env: &TestEnv, role: NatsRole) -> async_nats::Client {
+    env.nats_as(role).await.expect("nats")
 }
 
 async fn start_if<W, F>(wanted: bool, start: impl FnOnce() -> F) -> anyhow::Result<Option<W>>

@@ -28,7 +28,7 @@ fn spawn(env: &TestEnv, port: u16, cwd: &std::path::Path, extra: &[(&str, &str)]
     let base = format!("http://127.0.0.1:{port}");
     Command::new(env!("CARGO_BIN_EXE_gophertok"))
         .current_dir(cwd)
-        .env("GOPHERTOK__NATS__URL", env.nats.url())
+        .envs(env.nats_env())
         .env("GOPHERTOK__MYSQL__URL", &env.db.url)
         .env("GOPHERTOK__REDIS__URL", &env.settings.redis.url)
         .env("GOPHERTOK__REDIS__PREFIX", &env.settings.redis.prefix)

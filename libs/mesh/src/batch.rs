@@ -158,13 +158,15 @@ pub async fn consume<A: ApplyBatch>(
         match pull(&consumer, &spec).await {
             Ok(messages) if messages.is_empty() => {}
             Ok(messages) => {
-                // One span per batch, joined to the trace of the batch's first event.
+                // One span per batch, linked to the trace of each of its events (a batch
+                // serves many calls, so it is no one call's child).
                 let span = tracing::info_span!(
                     "consumer.batch",
                     consumer = spec.consumer,
-                    size = messages.len()
+                    size = messages.len(),
+                    otel.kind = "consumer"
                 );
-                crate::trace::adopt_parent(&span, messages[0].headers.as_ref());
+                crate::trace::link_each(&span, messages.iter().map(|m| m.headers.as_ref()));
                 process(&js, &spec, applier.as_ref(), messages, &labels)
                     .instrument(span)
                     .await

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use contract::{ErrorKind, Rpc, ServiceError};
 
 use settings::{CacheSettings, Settings};
+use tracing::Instrument;
 
 use crate::{ERROR_CODE_HEADER, ERROR_HEADER, facts::Facts};
 
@@ -83,6 +84,19 @@ impl Caller {
 
 /// Sends `request` to `R::SUBJECT` and waits at most `timeout` for the typed reply.
 pub async fn call<R: Rpc>(
+    client: &async_nats::Client,
+    request: &R,
+    timeout: Duration,
+) -> Result<R::Reply, CallError> {
+    // A client span per subject request: its context goes in the headers, so the worker's
+    // handler span is its child and a trace shows each hop the REST call made.
+    let span = tracing::info_span!("nats.request", subject = R::SUBJECT, otel.kind = "client");
+    request_in_span(client, request, timeout)
+        .instrument(span)
+        .await
+}
+
+async fn request_in_span<R: Rpc>(
     client: &async_nats::Client,
     request: &R,
     timeout: Duration,

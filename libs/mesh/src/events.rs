@@ -7,6 +7,7 @@
 
 use async_nats::{HeaderMap, jetstream};
 use serde::{Serialize, de::DeserializeOwned};
+use tracing::Instrument;
 
 #[derive(Debug, thiserror::Error)]
 #[error("publishing an event: {0}")]
@@ -25,6 +26,19 @@ pub struct Stored {
 /// within its duplicate window and answers the original's sequence; without one (writes that
 /// are idempotent by nature, such as setting a like) every publish is stored.
 pub async fn publish<E: Serialize>(
+    js: &jetstream::Context,
+    subject: String,
+    event: &E,
+    msg_id: Option<&str>,
+) -> Result<Stored, PublishError> {
+    // A producer span: the event's headers carry its context, which the batch links to.
+    let span = tracing::info_span!("stream.publish", subject, otel.kind = "producer");
+    publish_in_span(js, subject, event, msg_id)
+        .instrument(span)
+        .await
+}
+
+async fn publish_in_span<E: Serialize>(
     js: &jetstream::Context,
     subject: String,
     event: &E,

@@ -2,7 +2,10 @@
 //! follows a REST call through every subject it touches.
 
 use async_nats::HeaderMap;
-use opentelemetry::propagation::{Extractor, Injector};
+use opentelemetry::{
+    propagation::{Extractor, Injector},
+    trace::TraceContextExt,
+};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 struct HeaderInjector<'a>(&'a mut HeaderMap);
@@ -36,9 +39,23 @@ pub fn inject_current(headers: &mut HeaderMap) {
 /// Makes `span` a child of the context found in `headers`, if any.
 pub fn adopt_parent(span: &tracing::Span, headers: Option<&HeaderMap>) {
     let Some(headers) = headers else { return };
-    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.extract(&HeaderExtractor(headers))
-    });
     // An error only means the span is disabled by the subscriber's filter.
-    let _ = span.set_parent(parent);
+    let _ = span.set_parent(extract(headers));
+}
+
+/// Links `span` to the context in each of `headers` that has one (a batch to its events).
+pub fn link_each<'a>(span: &tracing::Span, headers: impl Iterator<Item = Option<&'a HeaderMap>>) {
+    for headers in headers.flatten() {
+        let context = extract(headers);
+        let linked = context.span().span_context().clone();
+        if linked.is_valid() {
+            span.add_link(linked);
+        }
+    }
+}
+
+fn extract(headers: &HeaderMap) -> opentelemetry::Context {
+    opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&HeaderExtractor(headers))
+    })
 }

@@ -138,6 +138,11 @@ mod tests {
             "telemetry.log_format",
         );
         assert_refused("GOPHERTOK__EDGE__LISTEN", "nowhere", "listen");
+        assert_refused(
+            "GOPHERTOK__TELEMETRY__OTLP_ENDPOINT",
+            "collector:4318",
+            "telemetry.otlp_endpoint",
+        );
         // A misspelt key fails instead of silently keeping the default.
         assert_refused("GOPHERTOK__NATS__URLL", "nats://x:4222", "urll");
         let missing = load_from(Some(Path::new("/nonexistent/gt.toml")), HashMap::new());

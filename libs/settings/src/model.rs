@@ -141,6 +141,11 @@ pub struct TelemetrySettings {
     pub log_filter: String,
     /// `text` or `json`.
     pub log_format: String,
+    /// OTLP/HTTP (protobuf) collector base URL, e.g. `http://127.0.0.1:4318`; spans go to
+    /// `<url>/v1/traces`. Empty: no spans are exported (trace ids still reach the logs).
+    pub otlp_endpoint: String,
+    /// Share of new traces exported (0.0–1.0); a call's later hops follow its first one.
+    pub trace_sample_ratio: f64,
 }
 
 impl Default for NatsSettings {
@@ -228,6 +233,8 @@ impl Default for TelemetrySettings {
         Self {
             log_filter: "info".into(),
             log_format: "text".into(),
+            otlp_endpoint: String::new(),
+            trace_sample_ratio: 1.0,
         }
     }
 }
@@ -304,6 +311,16 @@ impl Settings {
         }
         if self.cache.negative_ttl_ms == 0 {
             return invalid("cache.negative_ttl_ms must be above 0");
+        }
+        let telemetry = &self.telemetry;
+        if !telemetry.otlp_endpoint.is_empty()
+            && !telemetry.otlp_endpoint.starts_with("http://")
+            && !telemetry.otlp_endpoint.starts_with("https://")
+        {
+            return invalid("telemetry.otlp_endpoint must be an http(s) URL or empty");
+        }
+        if !(0.0..=1.0).contains(&telemetry.trace_sample_ratio) {
+            return invalid("telemetry.trace_sample_ratio must be 0.0–1.0");
         }
         if self.chat.page == 0 {
             return invalid("chat.page must be above 0");

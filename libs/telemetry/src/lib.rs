@@ -1,8 +1,11 @@
-//! Process-wide telemetry: `tracing` logs (text or JSON lines), OpenTelemetry
-//! spans with W3C trace-context propagation, and a Prometheus metrics recorder. Initialising
-//! twice (several components in one process, or many tests) is harmless: the first wins.
+//! Process-wide telemetry: `tracing` logs (text or JSON lines, each with its trace id),
+//! OpenTelemetry spans with W3C trace-context propagation (exported over OTLP/HTTP when an
+//! endpoint is set), and a Prometheus metrics recorder. Initialising twice (several
+//! components in one process, or many tests) is harmless: the first wins.
 
+mod export;
 mod log_filter;
+mod log_format;
 
 use std::sync::OnceLock;
 
@@ -10,9 +13,14 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::{propagation::TraceContextPropagator, trace::SdkTracerProvider};
 use settings::TelemetrySettings;
-use tracing_subscriber::{Layer, Registry, layer::SubscriberExt, util::SubscriberInitExt};
+use tracing_subscriber::{
+    Layer, Registry, filter::LevelFilter, layer::SubscriberExt, util::SubscriberInitExt,
+};
 
 pub use log_filter::{check_log_filter, set_log_filter};
+
+pub use export::{flush, shutdown};
+pub use log_format::{DispatchSlot, WithTraceId, remember_dispatch};
 
 // glibc's malloc was a quarter of the all-in-one's CPU samples under feed load (its
 // free-list consolidation above all); mimalloc's thread-local pages avoid most of it.
@@ -43,8 +51,8 @@ pub fn init(service: &'static str, settings: &TelemetrySettings) -> Telemetry {
 fn init_tracing(service: &'static str, settings: &TelemetrySettings) {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     // Spans get real trace and span ids so they propagate across NATS hops and show in logs;
-    // an exporter (OTLP) plugs into this provider where a collector exists.
-    let provider = SdkTracerProvider::builder().build();
+    // they leave the process only when a collector is configured.
+    let provider: SdkTracerProvider = export::provider(service, settings);
     let tracer = provider.tracer(service);
     opentelemetry::global::set_tracer_provider(provider);
     let filter = log_filter::reloadable(&settings.log_filter);
@@ -58,19 +66,32 @@ fn init_tracing(service: &'static str, settings: &TelemetrySettings) {
         .with_threads(false)
         .with_tracked_inactivity(false)
         .with_context_activation(false);
+    let dispatch = DispatchSlot::default();
     let logs: Box<dyn Layer<Registry> + Send + Sync> = if settings.log_format == "json" {
-        tracing_subscriber::fmt::layer().json().boxed()
+        let json = tracing_subscriber::fmt::format().json();
+        tracing_subscriber::fmt::layer()
+            .json()
+            .event_format(WithTraceId::json(json, dispatch.clone()))
+            .boxed()
     } else {
         let ansi = std::env::var_os("NO_COLOR").is_none();
-        tracing_subscriber::fmt::layer().with_ansi(ansi).boxed()
+        let text = tracing_subscriber::fmt::format().with_ansi(ansi);
+        tracing_subscriber::fmt::layer()
+            .with_ansi(ansi)
+            .event_format(WithTraceId::text(text, dispatch.clone()))
+            .boxed()
     };
-    // The log level filters the logs only: spans still reach OpenTelemetry, so trace context
-    // propagates across NATS whatever the log level is.
+    // The log level filters the logs only: info spans (ours) still reach OpenTelemetry, so
+    // trace context propagates across NATS whatever the log level is; the libraries' debug
+    // and trace spans would only flood the collector.
     // A test harness may have installed a subscriber already; keeping it is fine.
-    let _ = tracing_subscriber::registry()
+    let installed = tracing_subscriber::registry()
         .with(logs.with_filter(filter))
-        .with(otel)
+        .with(otel.with_filter(LevelFilter::INFO))
         .try_init();
+    if installed.is_ok() {
+        remember_dispatch(&dispatch);
+    }
 }
 
 /// Latency buckets in seconds: histograms (unlike summaries) add up across instances.

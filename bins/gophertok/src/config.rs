@@ -42,7 +42,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> anyhow::Result<Command> 
 /// Runs `command` against the bucket on the configured NATS.
 pub async fn run(command: Command) -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
-    let nats = settings::connect_nats(&settings.nats, "gophertok-config", true).await?;
+    let nats = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::Admin,
+        "gophertok-config",
+        true,
+    )
+    .await?;
     let js = async_nats::jetstream::new(nats);
     let bucket = liveconfig::open(&js, settings.nats.replicas)
         .await

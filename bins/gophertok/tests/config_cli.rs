@@ -2,6 +2,9 @@
 //! value with the reason and a failing exit code (writing nothing), a good value shows in
 //! `get`, and `delete` brings back the base layer.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::process::Output;
 
 use testkit::NatsServer;

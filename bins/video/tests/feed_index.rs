@@ -159,14 +159,14 @@ async fn with_mysql_gone_the_newest_pages_still_answer_and_older_ones_say_503() 
     }
     // The work counts of the authors it holds answer too (every list of users carries them);
     // an author it cannot vouch for needs MySQL.
-    let carried = newest.work_counts[0].clone();
+    let carried = newest.work_counts[0];
     let held = WorkCounts {
         author_ids: vec![carried.author_id],
     };
     let counts: AuthorCounts = mesh::call(&nats, &held, Duration::from_secs(5))
         .await
         .unwrap();
-    assert_eq!(counts.counts, vec![carried.clone()]);
+    assert_eq!(counts.counts, vec![carried]);
     let stranger = WorkCounts {
         author_ids: vec![carried.author_id, 777_777],
     };

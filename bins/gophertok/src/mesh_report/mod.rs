@@ -30,7 +30,13 @@ pub struct Report {
 /// Connects with the usual settings (file, environment), reads the mesh and prints it.
 pub async fn run(options: &Options) -> anyhow::Result<()> {
     let settings = settings::load().context("loading settings")?;
-    let client = settings::connect_nats(&settings.nats, "gophertok-mesh", true).await?;
+    let client = settings::connect_nats(
+        &settings.nats,
+        settings::NatsRole::Admin,
+        "gophertok-mesh",
+        true,
+    )
+    .await?;
     let report = read(&client, options.window).await?;
     if options.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -5,11 +5,13 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream::{self, consumer::pull, stream};
+use async_nats::jetstream::{self, consumer::pull};
 use futures::StreamExt;
-use hotstate::{Tail, TailSpec};
+use hotstate::Tail;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -67,32 +69,11 @@ async fn until(what: &str, check: impl Fn() -> bool) {
 async fn the_tail_holds_exactly_the_unpersisted_events_a_rebuild_needs() {
     let nats = testkit::NatsServer::start().await.unwrap();
     let js = jetstream::new(async_nats::connect(nats.url()).await.unwrap());
-    let stream = js
-        .create_stream(stream::Config {
-            name: "T".into(),
-            subjects: vec!["t.>".into()],
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    stream
-        .create_consumer(pull::Config {
-            durable_name: Some("persist".into()),
-            ack_policy: jetstream::consumer::AckPolicy::Explicit,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
     let settings = settings::HotSettings {
         tail_poll_ms: 20,
         ..Default::default()
     };
-    let spec = TailSpec {
-        stream: "T",
-        persist_consumer: "persist",
-        keys: key_of,
-    };
-    let tail: Tail<Event, i64> = Tail::start(js.clone(), spec, &settings).await.unwrap();
+    let tail: Tail<Event, i64> = support::stream_and_tail(&js, 1, &settings, key_of).await;
     for n in 1..=9 {
         publish(&js, n).await;
     }

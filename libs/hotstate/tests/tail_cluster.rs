@@ -7,11 +7,13 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream::{self, consumer::pull, stream};
+use async_nats::jetstream::{self, consumer::pull};
 use futures::{StreamExt, TryStreamExt};
-use hotstate::{Tail, TailSpec};
+use hotstate::Tail;
 use serde::{Deserialize, Serialize};
 use testkit::NatsCluster;
 
@@ -94,34 +96,12 @@ async fn tail_consumer_node(js: &jetstream::Context) -> anyhow::Result<String> {
 async fn the_tail_recovers_soon_after_the_node_holding_its_consumer_is_lost() {
     let mut cluster = NatsCluster::start().await.unwrap();
     let js = jetstream::new(async_nats::connect(cluster.addrs()).await.unwrap());
-    let stream = js
-        .create_stream(stream::Config {
-            name: "T".into(),
-            subjects: vec!["t.>".into()],
-            num_replicas: 3,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    stream
-        .create_consumer(pull::Config {
-            durable_name: Some("persist".into()),
-            ack_policy: jetstream::consumer::AckPolicy::Explicit,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
     let settings = settings::HotSettings {
         tail_poll_ms: 50,
         tail_wait_ms: 1_000,
         ..Default::default()
     };
-    let spec = TailSpec {
-        stream: "T",
-        persist_consumer: "persist",
-        keys: key_of,
-    };
-    let tail: Tail<Event, i64> = Tail::start(js.clone(), spec, &settings).await.unwrap();
+    let tail: Tail<Event, i64> = support::stream_and_tail(&js, 3, &settings, key_of).await;
     publish(&js, 1).await.unwrap();
     let pin = tail.pin().unwrap();
     assert_eq!(pin.events(&[1]).await.unwrap()[&1].len(), 1);

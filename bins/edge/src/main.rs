@@ -16,5 +16,7 @@ async fn main() -> anyhow::Result<()> {
     let api = edge::router(state.clone(), &settings);
     let metrics = edge::metrics_router(state);
     edge::serve(listeners, api, metrics, &settings.edge, shutdown).await?;
+    // Last, so the spans of the shutdown itself still reach the collector.
+    telemetry::shutdown();
     Ok(())
 }

@@ -117,5 +117,7 @@ async fn main() -> anyhow::Result<()> {
         relation.shutdown(),
         chat.shutdown()
     );
+    // Last, so the spans of the shutdown itself still reach the collector.
+    telemetry::shutdown();
     Ok(())
 }

@@ -29,5 +29,7 @@ async fn main() -> anyhow::Result<()> {
     worker.shutdown().await;
     // Last, so `/readyz` answers "not ready" while the worker drains.
     admin.stop().await;
+    // Last, so the spans of the shutdown itself still reach the collector.
+    telemetry::shutdown();
     Ok(())
 }

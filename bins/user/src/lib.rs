@@ -24,8 +24,7 @@ pub struct State {
     pub db: MySqlPool,
     pub ids: Snowflake,
     pub tokens: TokenIssuer,
-    pub profile_defaults: UserSettings,
-    /// The profiles this worker has served (never edited, so never stale).
+    /// Profiles in memory and in Redis before MySQL (never edited, so never stale).
     pub profiles: profiles::Profiles,
 }
 
@@ -65,14 +64,18 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
     let db = settings::connect_mysql(&settings.mysql).await?;
     let redis = settings::connect_redis(&settings.redis).await?;
     let ttl = Duration::from_secs(settings.user.node_lease_secs);
+    let shared = profiles::SharedProfiles::new(
+        redis.clone(),
+        &settings.redis.prefix,
+        settings.cache.profile_redis_ttl_secs,
+    );
     let lease = NodeLease::acquire(redis, &settings.redis.prefix, ttl).await?;
     let tokens = TokenIssuer::load(&settings.auth, &settings.data_dir)?;
     let state = Arc::new(State {
         db,
         ids: Snowflake::new(lease),
         tokens,
-        profile_defaults: settings.user.clone(),
-        profiles: profiles::Profiles::new(settings.cache.profiles),
+        profiles: profiles::Profiles::new(settings.cache.profiles, shared, settings.user.clone()),
     });
     let router = router(&settings.user);
     let worker = mesh::start(nats, spec(settings), router, Arc::clone(&state)).await?;

@@ -12,7 +12,9 @@ pub struct Account {
     pub password_hash: String,
 }
 
-/// A stored profile; `None` fields fall back to the configured defaults.
+/// A stored profile; `None` fields fall back to the configured defaults. Also the JSON the
+/// Redis layer of the profile cache holds (`profiles/shared.rs`).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct ProfileRow {
     pub id: i64,
     pub username: String,

@@ -1,6 +1,7 @@
-//! MySQL down behind the user worker (issue 11, "reads keep answering"): a profile the worker
-//! has served is still served from its memory; one it never read is a 503 (it may exist),
-//! not "no such user"; registration needs MySQL and answers 503 until it is back.
+//! MySQL down behind the user worker (issue 11, "reads keep answering"): a profile registered
+//! or read before is still served — from the worker's memory, or from Redis by an instance
+//! that never saw it; one that only MySQL holds is a 503 (it may exist), not "no such user";
+//! registration needs MySQL and answers 503 until it is back.
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -25,34 +26,48 @@ fn unavailable(result: Result<impl std::fmt::Debug, CallError>) -> bool {
     matches!(result, Err(CallError::Service(ref err)) if err.kind == ErrorKind::Unavailable)
 }
 
+fn get(ids: Vec<i64>) -> GetUsers {
+    GetUsers { ids }
+}
+
 #[tokio::test]
-async fn a_served_profile_is_still_served_while_mysql_is_down() {
+async fn known_profiles_are_still_served_while_mysql_is_down() {
     let mut env = TestEnv::start().await.unwrap();
     let (proxy, url) = Proxy::for_url(&env.db.url).await.unwrap();
     env.settings.mysql.url = url;
     env.settings.mysql.acquire_timeout_ms = 500;
     let nats = env.nats_client().await.unwrap();
-    let _users = user::start(&env.settings, nats.clone()).await.unwrap();
+    let first = user::start(&env.settings, env.nats_client().await.unwrap())
+        .await
+        .unwrap();
     // Plain calls: no cache of the caller's own answers for the worker.
     let caller = Caller::new(nats, Duration::from_secs(30));
-    let seen = caller.call(&register("seen")).await.unwrap().user_id;
-    let unseen = caller.call(&register("unseen")).await.unwrap().user_id;
-    let get = |ids: Vec<i64>| GetUsers { ids };
-    assert_eq!(caller.call(&get(vec![seen])).await.unwrap().users.len(), 1);
+    let registered = caller.call(&register("registered")).await.unwrap().user_id;
+    // A user only MySQL knows, as a bulk import (or the seed command) leaves one.
+    let imported = registered + 1;
+    sqlx::query("INSERT INTO users (id, username, password_hash) VALUES (?, 'imported', 'x')")
+        .bind(imported)
+        .execute(&env.db.pool)
+        .await
+        .unwrap();
+    // A fresh instance: nothing in its memory, so what it serves comes from Redis.
+    first.shutdown().await;
+    let second = env.nats_client().await.unwrap();
+    let _second = user::start(&env.settings, second).await.unwrap();
 
     proxy.cut();
-    let served = caller.call(&get(vec![seen])).await.unwrap().users;
-    assert_eq!(served.len(), 1, "served from the worker's memory");
-    assert_eq!(served[0].name, "seen");
-    let never_read = caller.call(&get(vec![seen, unseen])).await;
+    let served = caller.call(&get(vec![registered])).await.unwrap().users;
+    assert_eq!(served.len(), 1, "a registered profile is served from Redis");
+    assert_eq!(served[0].name, "registered");
+    let only_in_mysql = caller.call(&get(vec![registered, imported])).await;
     assert!(
-        unavailable(never_read),
-        "an unread profile is not 'missing'"
+        unavailable(only_in_mysql),
+        "a profile only MySQL holds is not 'missing'"
     );
     assert!(unavailable(caller.call(&register("later")).await));
 
     proxy.restore();
-    let both = caller.call(&get(vec![seen, unseen])).await.unwrap().users;
-    let ids: Vec<i64> = both.iter().map(|profile| profile.id).collect();
-    assert_eq!(ids, [seen.min(unseen), seen.max(unseen)]);
+    let both = caller.call(&get(vec![registered, imported])).await.unwrap();
+    let names: Vec<&str> = both.users.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["registered", "imported"]);
 }

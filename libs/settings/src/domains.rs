@@ -323,6 +323,8 @@ impl Default for S3Settings {
 pub struct CacheSettings {
     /// Most profiles held (one entry per user id, found or not).
     pub profiles: u64,
+    /// How long the user worker keeps a found profile in Redis (seconds).
+    pub profile_redis_ttl_secs: u64,
     /// Most videos held (one entry per video id, found or not).
     pub videos: u64,
     /// How long an id the owning domain does not know is believed missing.
@@ -338,6 +340,8 @@ impl Default for CacheSettings {
         // A profile or a video is a few hundred bytes: 100k of each is tens of MB at most.
         Self {
             profiles: 100_000,
+            // A week: the users active lately, a few hundred bytes each.
+            profile_redis_ttl_secs: 7 * 24 * 3600,
             videos: 100_000,
             negative_ttl_ms: 2_000,
             // A token is a few hundred bytes: 100k of them is tens of MB at most.

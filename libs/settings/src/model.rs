@@ -309,8 +309,10 @@ impl Settings {
         {
             return invalid("every hot.* setting must be above 0");
         }
-        if self.cache.negative_ttl_ms == 0 {
-            return invalid("cache.negative_ttl_ms must be above 0");
+        if self.cache.negative_ttl_ms == 0 || self.cache.profile_redis_ttl_secs == 0 {
+            return invalid(
+                "cache.negative_ttl_ms and cache.profile_redis_ttl_secs must be above 0",
+            );
         }
         let telemetry = &self.telemetry;
         if !telemetry.otlp_endpoint.is_empty()

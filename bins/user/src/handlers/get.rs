@@ -1,6 +1,6 @@
 //! `user.v1.get`: profiles of many users in one request (one SQL statement); unknown ids
-//! are left out, and the caller decides whether that is a 404. Profiles served before come
-//! from memory (`profiles.rs`).
+//! are left out, and the caller decides whether that is a 404. Profiles come from memory
+//! or Redis when held there (`profiles.rs`), from MySQL otherwise.
 
 use std::sync::Arc;
 
@@ -20,9 +20,6 @@ pub async fn handle(state: Arc<State>, request: GetUsers) -> Result<Users, UserE
             "at most {MAX_IDS} ids per request"
         )));
     }
-    let users = state
-        .profiles
-        .get(&state.db, &state.profile_defaults, &ids)
-        .await?;
+    let users = state.profiles.get(&state.db, &ids).await?;
     Ok(Users { users })
 }

@@ -13,6 +13,14 @@ pub async fn handle(state: Arc<State>, request: Register) -> Result<Session, Use
     let user_id = state.ids.next_id().await?;
     store::insert_user(&state.db, user_id, &request.username, &hash).await?;
     tracing::info!(user_id, "user registered");
+    let row = store::ProfileRow {
+        id: user_id,
+        username: request.username,
+        avatar: None,
+        background_image: None,
+        signature: None,
+    };
+    state.profiles.registered(row).await;
     let token = state.tokens.mint(user_id)?;
     Ok(Session { user_id, token })
 }

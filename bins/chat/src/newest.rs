@@ -4,12 +4,16 @@
 //! `<prefix>chat:new:<lo>:<hi>` holds either a time in ms, at or after every acknowledged
 //! message of the conversation, or a fill lease `L<token>` while one poll reads the store.
 //! Why it stays correct under concurrent sends, flushes and expiry:
-//! - only a poll creates a time: it takes a lease (`SET NX`), reads the conversation after
-//!   the time it was asked for (a read not cut short by the page size bounds the newest
-//!   time), and stores that only if its lease is still there;
-//! - a send, after its message is stored and before it replies, raises a time (max) or
-//!   deletes a lease — so a fill that read the store before this message never lands, and a
-//!   missing key (flushed, expired) is simply a miss;
+//! - the store makes a conversation's times rise in commit order (`ChatStore::append`), so
+//!   the time of the message a send just stored is at or after every message acknowledged
+//!   before it: a send, after storing and before it replies, sets the time to the max of
+//!   the key's time and its own, whatever the key held (a time, a lease, nothing). A lease
+//!   it overwrites voids a fill in flight, which may have read the store before this
+//!   message; and an open chat's key stays known while it is in use — so polls keep
+//!   answering from Redis when the store is down;
+//! - a poll creates a time only when the key is missing: it takes a lease (`SET NX`), reads
+//!   the conversation after the time it was asked for (a read not cut short by the page
+//!   size bounds the newest time), and stores that only if its lease is still there;
 //! - a time expires `ttl` after its last raise: that bounds how long one send whose raise
 //!   failed (Redis down between store and raise) can be hidden from polls.
 
@@ -28,9 +32,8 @@ return 1";
 
 const RAISE: &str = r"
 local v = redis.call('get', KEYS[1])
-if not v then return 0 end
-if string.sub(v, 1, 1) == 'L' then redis.call('del', KEYS[1]) return 0 end
-if tonumber(ARGV[1]) > tonumber(v) then redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+if v and string.sub(v, 1, 1) ~= 'L' and tonumber(v) >= tonumber(ARGV[1]) then return 0 end
+redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1";
 
 pub type RedisResult<T> = Result<T, fred::error::Error>;
@@ -103,7 +106,8 @@ impl Newest {
         Ok(())
     }
 
-    /// Called after a message is stored, before the send replies.
+    /// Called after a message is stored, before the send replies, with the time the store
+    /// gave it.
     pub async fn raise(&self, a: i64, b: i64, message_ms: i64) -> RedisResult<()> {
         let args = vec![message_ms.to_string(), self.ttl_secs.to_string()];
         let _: i64 = self.redis.eval(RAISE, vec![self.key(a, b)], args).await?;

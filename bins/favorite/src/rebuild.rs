@@ -45,6 +45,12 @@ where
     )))
 }
 
+/// Loads a new account's groups — its likes and its videos' received likes, both empty — so reading them later needs
+/// no MySQL (install-if-missing: groups a read already loaded stay as they are).
+pub async fn new_user(state: Arc<State>, user_id: i64) -> Result<(), FavoriteError> {
+    ensure(&state, &[FavKey::User(user_id), FavKey::Author(user_id)]).await
+}
+
 /// Rebuilds the groups `keys` (coalesced with rebuilds of them already under way).
 pub(crate) async fn ensure(state: &Arc<State>, keys: &[FavKey]) -> Result<(), FavoriteError> {
     if keys.is_empty() {

@@ -25,6 +25,12 @@ pub fn sides_of(event: &FollowEvent) -> Vec<SideKey> {
     ]
 }
 
+/// Loads a new account's sides — whom it follows and who follows it, both empty — so reading them later needs
+/// no MySQL (install-if-missing: sides a read already loaded stay as they are).
+pub async fn new_user(state: Arc<State>, user_id: i64) -> Result<(), RelationError> {
+    sides(&state, &[(Side::Out, user_id), (Side::In, user_id)]).await
+}
+
 /// Rebuilds `lost` (shared with rebuilds of the same sides already under way).
 pub async fn sides(state: &Arc<State>, lost: &[SideKey]) -> Result<(), RelationError> {
     let owned = Arc::clone(state);

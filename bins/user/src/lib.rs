@@ -26,6 +26,8 @@ pub struct State {
     pub tokens: TokenIssuer,
     /// Profiles in memory and in Redis before MySQL (never edited, so never stale).
     pub profiles: profiles::Profiles,
+    /// For the notice that an account was created (`contract::user::REGISTERED_SUBJECT`).
+    pub nats: async_nats::Client,
 }
 
 /// Register and login hash a password (a core and 19 MiB each, also for unknown users), so
@@ -76,6 +78,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         ids: Snowflake::new(lease),
         tokens,
         profiles: profiles::Profiles::new(settings.cache.profiles, shared, settings.user.clone()),
+        nats: nats.clone(),
     });
     let router = router(&settings.user);
     let worker = mesh::start(nats, spec(settings), router, Arc::clone(&state)).await?;

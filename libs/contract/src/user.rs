@@ -7,6 +7,18 @@ use crate::Rpc;
 /// Service name under the NATS service API (`$SRV.INFO.user`).
 pub const SERVICE: &str = "user";
 
+/// A notice (core NATS, no stream) that an account was just created. The domains with
+/// per-user hot state (likes, follows) load the new user's empty groups on hearing it,
+/// while MySQL is surely up, so the counts and lists of a user nobody has read yet keep
+/// answering through a MySQL outage. A lost notice costs one rebuild at the first read.
+pub const REGISTERED_SUBJECT: &str = "evt.user.registered";
+
+/// The payload of [`REGISTERED_SUBJECT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRegistered {
+    pub user_id: i64,
+}
+
 /// Create an account and open a session for it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Register {

@@ -13,6 +13,7 @@ mod fit;
 pub mod lag;
 mod limit;
 pub mod lookup;
+pub mod notices;
 pub mod outage;
 pub mod persister;
 mod router;

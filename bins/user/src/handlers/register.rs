@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use contract::user::{Register, Session};
+use contract::user::{REGISTERED_SUBJECT, Register, Session, UserRegistered};
 
 use crate::{State, error::UserError, password, store, validate};
 
@@ -21,6 +21,8 @@ pub async fn handle(state: Arc<State>, request: Register) -> Result<Session, Use
         signature: None,
     };
     state.profiles.registered(row).await;
+    let notice = UserRegistered { user_id };
+    mesh::notices::send(&state.nats, REGISTERED_SUBJECT.into(), &notice).await;
     let token = state.tokens.mint(user_id)?;
     Ok(Session { user_id, token })
 }

@@ -26,6 +26,8 @@ pub struct State {
     /// The word list in use now (the config centre's `filter.words` over the base list).
     pub filter: LiveFilter,
     pub caller: Caller,
+    /// For the notices of stored messages (`contract::chat::notice_subject`).
+    pub nats: async_nats::Client,
     pub page: u32,
 }
 
@@ -74,6 +76,7 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         ids: Snowflake::new(NodeLease::acquire(redis, &settings.redis.prefix, lease_ttl).await?),
         filter: Live::words(settings, &nats)?,
         caller: Caller::from_settings(nats.clone(), settings),
+        nats: nats.clone(),
         page: settings.chat.page,
     });
     let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;

@@ -63,6 +63,7 @@ pub fn api(upload_limit: DefaultBodyLimit) -> (Router<AppState>, openapi::OpenAp
         routes!(handlers::friend_list::handle),
         routes!(handlers::message_action::handle),
         routes!(handlers::message_chat::handle),
+        routes!(handlers::message_stream::handle),
         routes!(handlers::publish_list::handle),
         routes!(handlers::publish_action::handle).layer(upload_limit),
     ];

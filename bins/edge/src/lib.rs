@@ -12,6 +12,7 @@ mod handlers;
 pub mod health;
 mod limits;
 mod list_cursor;
+mod live;
 mod media;
 mod observe;
 pub mod params;
@@ -48,7 +49,9 @@ pub struct AppState {
     unchecked_uploads: upload_gate::UncheckedUploads,
     limits: Arc<Limits>,
     /// The config centre's values (limits, feature switches), followed from the bucket.
-    live: liveconfig::Live,
+    live_config: liveconfig::Live,
+    /// The open live-chat streams.
+    live: Arc<live::Live>,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
         mut probes: Vec<Probe>,
     ) -> Self {
         let caller = Caller::from_settings(nats.clone(), settings);
+        let nats_for_streams = nats.clone();
         let scrape = mesh::admin::Scrape::new(telemetry, vec![("edge", nats.clone())]);
         // The edge masks no text: its base word filter is empty.
         let live = liveconfig::Live::new(settings, wordfilter::WordFilter::default());
@@ -85,8 +89,15 @@ impl AppState {
                 settings.media.max_unchecked_uploads_per_ip,
             ),
             limits: Limits::new(&settings.edge, &live),
-            live,
+            live_config: live,
+            live: live::Live::new(nats_for_streams, settings.edge.live.clone()),
         }
+    }
+
+    /// Ends the live-chat streams once `shutdown` fires: they never end by themselves, and
+    /// the connections serving them would otherwise hold the shutdown for its whole grace.
+    pub fn end_streams_on(&self, shutdown: &mesh::Shutdown) {
+        self.live.end_on(shutdown);
     }
 
     /// The signed-in user; 401 without a valid token.

@@ -13,6 +13,7 @@ async fn main() -> anyhow::Result<()> {
     let state = edge::AppState::new(&settings, nats, store, telemetry, Vec::new());
     let listeners = edge::Listeners::bind(&settings.edge).await?;
     let shutdown = mesh::Shutdown::on_os_signals();
+    state.end_streams_on(&shutdown);
     let api = edge::router(state.clone(), &settings);
     let metrics = edge::metrics_router(state);
     edge::serve(listeners, api, metrics, &settings.edge, shutdown).await?;

@@ -8,7 +8,7 @@ use crate::{AppState, error::ApiError};
 impl AppState {
     /// 403 while `features.registration` is off.
     pub fn registration_open(&self) -> Result<(), ApiError> {
-        if self.live.features().registration {
+        if self.live_config.features().registration {
             Ok(())
         } else {
             Err(ApiError::new(
@@ -20,7 +20,7 @@ impl AppState {
 
     /// 503 while `features.uploads` is off.
     pub fn uploads_on(&self) -> Result<(), ApiError> {
-        if self.live.features().uploads {
+        if self.live_config.features().uploads {
             Ok(())
         } else {
             Err(ApiError::new(

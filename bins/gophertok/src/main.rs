@@ -104,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
     let store = objects::connect(&settings.media, &edge_nats, settings.nats.replicas).await?;
     let state = edge::AppState::new(&settings, edge_nats, store, telemetry, probes);
     let listeners = edge::Listeners::bind(&settings.edge).await?;
+    state.end_streams_on(&shutdown);
     let api = edge::router(state.clone(), &settings);
     let metrics = edge::metrics_router(state);
     edge::serve(listeners, api, metrics, &settings.edge, shutdown.clone()).await?;

@@ -6,6 +6,15 @@ use crate::Rpc;
 
 pub const SERVICE: &str = "chat";
 
+/// `evt.chat.message.<user_id>` (core NATS, no stream): a notice to `user_id` — the
+/// recipient, and the sender for their other devices — that a message was just stored; the
+/// payload is its [`MessageInfo`]. The edge's live-chat streams push it on. The store stays
+/// the record: a client that missed notices catches up with `chat.v1.history` after the
+/// newest `create_time` it has.
+pub fn notice_subject(user_id: i64) -> String {
+    format!("evt.chat.message.{user_id}")
+}
+
 /// Send a message (1–1000 characters after trimming, masked). Not to yourself (400); the
 /// recipient must exist (404).
 #[derive(Debug, Clone, Serialize, Deserialize)]

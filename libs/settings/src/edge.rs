@@ -108,6 +108,46 @@ impl ClientIpSettings {
     }
 }
 
+/// Bounds of the live-chat streams: each holds a connection and a NATS subscription, so an
+/// anonymous flood or one user's many tabs cannot exhaust the edge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LiveStreams {
+    /// A comment line this often keeps proxies and the idle timeout from closing a quiet
+    /// stream; below `edge.idle_timeout_ms`.
+    pub heartbeat_ms: u64,
+    /// Streams one user may hold open on one edge instance (phone, tabs); more answer 429.
+    pub max_per_user: usize,
+    /// Streams one edge instance holds open; more answer 429.
+    pub max_total: usize,
+}
+
+impl Default for LiveStreams {
+    fn default() -> Self {
+        Self {
+            heartbeat_ms: 15_000,
+            max_per_user: 4,
+            max_total: 10_000,
+        }
+    }
+}
+
+impl LiveStreams {
+    fn validate(&self, idle_timeout_ms: u64) -> Result<(), SettingsError> {
+        if self.heartbeat_ms == 0 || self.heartbeat_ms >= idle_timeout_ms {
+            return Err(SettingsError::Invalid(
+                "edge.live.heartbeat_ms must be above 0 and below edge.idle_timeout_ms".into(),
+            ));
+        }
+        if self.max_per_user == 0 || self.max_total == 0 {
+            return Err(SettingsError::Invalid(
+                "edge.live.max_per_user and edge.live.max_total must be above 0".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// `edge.metrics_listen` parsed: `None` when it is empty (no metrics listener).
 pub fn parse_listen(name: &str, value: &str) -> Result<Option<SocketAddr>, SettingsError> {
     if value.trim().is_empty() {
@@ -143,6 +183,7 @@ impl crate::EdgeSettings {
             ));
         }
         self.limits.validate()?;
+        self.live.validate(self.idle_timeout_ms)?;
         self.client_ip.trusted_networks().map(drop)
     }
 }

@@ -99,6 +99,8 @@ pub struct EdgeSettings {
     pub shutdown_grace_ms: u64,
     pub limits: EdgeLimits,
     pub client_ip: ClientIpSettings,
+    /// The live-chat stream (`GET /douyin/message/stream/`).
+    pub live: crate::edge::LiveStreams,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -193,6 +195,7 @@ impl Default for EdgeSettings {
             shutdown_grace_ms: 10_000,
             limits: EdgeLimits::default(),
             client_ip: ClientIpSettings::default(),
+            live: crate::edge::LiveStreams::default(),
         }
     }
 }

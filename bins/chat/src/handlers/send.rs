@@ -1,10 +1,10 @@
 //! `chat.v1.send`: 1–1000 characters after trimming, masked; not to yourself; the recipient
 //! must exist. Written to the store, and the conversation's newest time raised, before the
-//! reply, so both sides see it next time.
+//! reply, so both sides see it next time; then both are notified (live-chat streams).
 
 use std::sync::Arc;
 
-use contract::chat::{MessageInfo, SendMessage};
+use contract::chat::{MessageInfo, SendMessage, notice_subject};
 
 use crate::{State, error::ChatError};
 
@@ -48,6 +48,9 @@ pub async fn handle(state: Arc<State>, request: SendMessage) -> Result<MessageIn
         .await
     {
         tracing::warn!(error = %err, "raising the newest message time");
+    }
+    for user_id in [message.to_id, message.from_id] {
+        mesh::notices::send(&state.nats, notice_subject(user_id), &message).await;
     }
     Ok(message)
 }

@@ -9,6 +9,7 @@ pub mod friend_list;
 pub mod login;
 pub mod message_action;
 pub mod message_chat;
+pub mod message_stream;
 pub mod publish_action;
 pub mod publish_list;
 pub mod register;

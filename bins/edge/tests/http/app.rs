@@ -272,6 +272,7 @@ pub(crate) async fn serve_edge(env: &TestEnv, listener: tokio::net::TcpListener)
         api: listener,
         metrics: Some(metrics),
     };
+    state.end_streams_on(&shutdown);
     let api = edge::router(state.clone(), &env.settings);
     let metrics = edge::metrics_router(state);
     let edge_settings = env.settings.edge.clone();

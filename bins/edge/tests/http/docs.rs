@@ -1,5 +1,5 @@
-//! The API described: every route and method of API.md is in the served OpenAPI document
-//! (`/docs/openapi.json`), and `/docs` answers Swagger UI's HTML page.
+//! The API described: every route and method of API.md (and the live-chat stream) is in the
+//! served OpenAPI document (`/docs/openapi.json`), and `/docs` answers Swagger UI's HTML page.
 
 use std::collections::BTreeSet;
 
@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::app::App;
 
 /// API.md's routes as (method, path), kept here so a clone without `../shared` still checks.
-const ROUTES: [(&str, &str); 16] = [
+const ROUTES: [(&str, &str); 17] = [
     ("get", "/douyin/feed/"),
     ("post", "/douyin/user/register/"),
     ("post", "/douyin/user/login/"),
@@ -25,6 +25,8 @@ const ROUTES: [(&str, &str); 16] = [
     ("get", "/douyin/relation/friend/list/"),
     ("post", "/douyin/message/action/"),
     ("get", "/douyin/message/chat/"),
+    // Not in API.md: the live-chat stream this edge adds.
+    ("get", "/douyin/message/stream/"),
 ];
 
 /// The routes of API.md's table (`| /douyin/... | METHOD ... |`), if the file is there.

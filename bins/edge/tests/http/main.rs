@@ -51,6 +51,7 @@ mod list_seed;
 mod live_config;
 mod login_flood;
 mod media_range;
+mod message_stream;
 mod no_responders;
 mod outage;
 mod partial_loss;

@@ -83,7 +83,7 @@ pub struct FavoriteWorker {
     persist: Persister,
     state: Arc<State>,
     _verifier: hotstate::Verifier,
-    _warm: mesh::notices::Listener,
+    _warm: Option<mesh::notices::Listener>,
 }
 
 /// The persistence consumer of FAVORITES with `settings`' batch boundaries.
@@ -142,10 +142,12 @@ pub async fn start(
     let persist = repairing_persister(&state, settings);
     let truth = Arc::new(verify::Truth(Arc::clone(&state)));
     let verifier = hotstate::Verifier::start(truth, Arc::clone(&state.recent), &settings.hot);
-    let warm = {
+    let warm = if settings.hot.load_new_users {
         let state = Arc::clone(&state);
         let load = move |user_id| rebuild::new_user(Arc::clone(&state), user_id);
-        mesh::notices::on_new_user(&nats, "favorite-warm", load).await?
+        Some(mesh::notices::on_new_user(&nats, "favorite-warm", load).await?)
+    } else {
+        None
     };
     let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;
     Ok(FavoriteWorker {

@@ -236,6 +236,11 @@ pub struct HotSettings {
     /// How many rounds a group stays in the verifier's sample after its last persisted
     /// write: a fail-over that loses writes a little after they were persisted is caught.
     pub verify_rounds: u32,
+    /// Load a new account's (empty) likes and follows when its sign-up notice is heard, so
+    /// they answer from Redis while MySQL is down. Off only where rows are imported straight
+    /// into MySQL for accounts that just signed up (some tests do): the empty state loaded
+    /// at sign-up would hide them.
+    pub load_new_users: bool,
 }
 
 impl Default for HotSettings {
@@ -253,6 +258,7 @@ impl Default for HotSettings {
             verify_interval_secs: 60,
             verify_max_groups: 1_000,
             verify_rounds: 3,
+            load_new_users: true,
         }
     }
 }

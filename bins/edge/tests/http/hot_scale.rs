@@ -22,6 +22,8 @@ async fn patient_app(redis: RedisMode) -> App {
         s.nats.request_timeout_ms = 60_000;
         s.mysql.acquire_timeout_ms = 60_000;
         s.redis.command_timeout_ms = 60_000;
+        // The followers are imported into MySQL after the celebrity signed up.
+        s.hot.load_new_users = false;
     })
     .await
 }

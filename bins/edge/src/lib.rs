@@ -22,6 +22,7 @@ mod upload;
 mod upload_gate;
 mod verified;
 pub mod views;
+mod web;
 
 use std::sync::Arc;
 
@@ -140,8 +141,10 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
     let upload_limit =
         DefaultBodyLimit::max((settings.media.max_upload_bytes as usize).saturating_add(1 << 20));
     let (api, doc) = docs::api(upload_limit);
-    let router = api.merge(docs::ui(doc));
-    router
+    let policy = web::Policy::new(&settings.edge.public_base_url, &settings.media_base_url());
+    let router = api
+        .merge(docs::ui(doc))
+        .merge(web::routes(policy))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/static/{file}", get(assets::serve))
@@ -154,8 +157,28 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
             Arc::clone(&state.limits),
             limits::per_ip,
         ))
-        .layer(axum::middleware::from_fn(observe::observe))
-        .with_state(state)
+        .layer(axum::middleware::from_fn(observe::observe));
+    // Outermost, so refusals (429, 413) carry the headers a browser needs to read them; with
+    // no origin configured there is no layer at all (preflights get the usual 405).
+    let router = match settings.edge.cors_allowed_origins.as_slice() {
+        [] => router,
+        origins => router.layer(cors(origins)),
+    };
+    router.with_state(state)
+}
+
+/// CORS for `origins` only.
+fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderValue, Method, header};
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(3600))
 }
 
 /// `/metrics` alone, for `edge.metrics_listen`: kept off the public port, so neither the

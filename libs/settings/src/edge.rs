@@ -148,6 +148,28 @@ impl LiveStreams {
     }
 }
 
+/// Each of `edge.cors_allowed_origins` must be an origin: `http(s)://host[:port]`, nothing
+/// after it (a browser sends exactly that in `Origin`, so anything else never matches).
+fn validate_origins(origins: &[String]) -> Result<(), SettingsError> {
+    for origin in origins {
+        let rest = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        let host_ok = |host: &str| {
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+        };
+        if !rest.is_some_and(host_ok) {
+            return Err(SettingsError::Invalid(format!(
+                "edge.cors_allowed_origins: {origin:?} is not an origin like https://app.example.com"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `edge.metrics_listen` parsed: `None` when it is empty (no metrics listener).
 pub fn parse_listen(name: &str, value: &str) -> Result<Option<SocketAddr>, SettingsError> {
     if value.trim().is_empty() {
@@ -184,6 +206,7 @@ impl crate::EdgeSettings {
         }
         self.limits.validate()?;
         self.live.validate(self.idle_timeout_ms)?;
+        validate_origins(&self.cors_allowed_origins)?;
         self.client_ip.trusted_networks().map(drop)
     }
 }

@@ -66,6 +66,7 @@ pub fn load_from(
             .list_separator(",")
             .with_list_parse_key("chat.scylla.nodes")
             .with_list_parse_key("edge.client_ip.trusted_proxies")
+            .with_list_parse_key("edge.cors_allowed_origins")
             .source(Some(env)),
     );
     let settings: Settings = builder.build()?.try_deserialize()?;
@@ -119,6 +120,39 @@ mod tests {
             ["10.0.0.1:9042", "10.0.0.2:9042"]
         );
         assert_eq!(settings.redis.prefix, "gt:", "untouched keys keep defaults");
+    }
+
+    #[test]
+    fn cors_origins_come_as_a_list_and_must_be_origins() {
+        let vars = env(&[(
+            "GOPHERTOK__EDGE__CORS_ALLOWED_ORIGINS",
+            "https://app.example.com,http://127.0.0.1:3000",
+        )]);
+        let settings = load_from(None, vars).unwrap();
+        assert_eq!(
+            settings.edge.cors_allowed_origins,
+            ["https://app.example.com", "http://127.0.0.1:3000"]
+        );
+        let key = "GOPHERTOK__EDGE__CORS_ALLOWED_ORIGINS";
+        assert_refused(
+            key,
+            "https://app.example.com/path",
+            "edge.cors_allowed_origins",
+        );
+        assert_refused(key, "app.example.com", "edge.cors_allowed_origins");
+    }
+
+    #[test]
+    fn live_stream_bounds_must_be_usable() {
+        let heartbeat = "GOPHERTOK__EDGE__LIVE__HEARTBEAT_MS";
+        assert_refused(heartbeat, "0", "edge.live.heartbeat_ms");
+        // A heartbeat past the idle timeout would let the edge close quiet streams.
+        assert_refused(heartbeat, "60000", "edge.live.heartbeat_ms");
+        assert_refused(
+            "GOPHERTOK__EDGE__LIVE__MAX_PER_USER",
+            "0",
+            "edge.live.max_per_user",
+        );
     }
 
     /// Asserts that setting environment variable `key` to `value` fails at load with an

@@ -101,6 +101,9 @@ pub struct EdgeSettings {
     pub client_ip: ClientIpSettings,
     /// The live-chat stream (`GET /douyin/message/stream/`).
     pub live: crate::edge::LiveStreams,
+    /// Web origins (`https://app.example.com`) whose pages may call the API from a browser
+    /// (CORS); empty: none but the edge's own, which serves the web app.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -196,6 +199,7 @@ impl Default for EdgeSettings {
             limits: EdgeLimits::default(),
             client_ip: ClientIpSettings::default(),
             live: crate::edge::LiveStreams::default(),
+            cors_allowed_origins: Vec::new(),
         }
     }
 }

@@ -72,5 +72,6 @@ mod upload_leaks;
 mod upload_limits;
 mod video_input;
 mod videos;
+mod web;
 mod worker_failures;
 mod workers;

@@ -170,25 +170,23 @@ async fn concurrent_toggles_end_in_the_last_acknowledged_state_and_mysql_agrees(
         i64::from(last)
     );
     let deadline = Instant::now() + Duration::from_secs(30);
+    let newest = acked.iter().map(|(seq, _)| *seq).max().unwrap() as i64;
     loop {
-        let row: Option<bool> = sqlx::query_scalar(
-            "SELECT following FROM follows WHERE follower_id = ? AND followee_id = ?",
+        // The state and the sequence it came from in one read: two reads could straddle a
+        // commit and pair an old state with the newest sequence.
+        let row: Option<(bool, i64)> = sqlx::query_as(
+            "SELECT following, seq FROM follows WHERE follower_id = ? AND followee_id = ?",
         )
         .bind(a)
         .bind(b)
         .fetch_optional(&app.env.db.pool)
         .await
         .unwrap();
-        let persisted: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM follows")
-            .fetch_one(&app.env.db.pool)
-            .await
-            .unwrap();
-        let newest = acked.iter().map(|(seq, _)| *seq).max().unwrap() as i64;
-        if persisted >= newest {
-            assert_eq!(row, Some(last));
+        if let Some((following, seq)) = row.filter(|(_, seq)| *seq >= newest) {
+            assert_eq!((following, seq), (last, newest));
             break;
         }
-        assert!(Instant::now() < deadline, "not persisted in time");
+        assert!(Instant::now() < deadline, "not persisted in time: {row:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use loadtest::faults::{self, Fault};
+use loadtest::faults;
 
 /// Builds the binaries the stack runs, next to this test's own target directory.
 fn build_workers() {

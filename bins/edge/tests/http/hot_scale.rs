@@ -67,6 +67,7 @@ async fn a_video_with_a_hundred_thousand_comments_is_rebuilt_whole(redis: RedisM
     let video = 77_000_000;
     list_seed::videos(&app, author, &[video]).await;
     list_seed::comments(&app, video, author, 90_000_000, FANS).await;
+    in_the_feed(&app, video).await;
 
     let check = async |app: &App| {
         assert_eq!(comment_count(app).await, FANS, "every comment counted");
@@ -87,4 +88,22 @@ async fn a_video_with_a_hundred_thousand_comments_is_rebuilt_whole(redis: RedisM
     crate::app::ok_json(post(&app, &token, video, "one more").await).await;
     assert_eq!(comment_count(&app).await, FANS + 1);
     assert_eq!(list(&app, video).await[0]["content"], "one more");
+}
+
+/// Waits (bounded) until `video`, inserted straight into MySQL, is the feed's first: the
+/// video workers' in-memory feed index picks such rows up at its next re-read
+/// (`video.feed_index_resync_ms`), not at once.
+async fn in_the_feed(app: &App, video: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let feed = crate::app::ok_json(app.get("/douyin/feed/").await).await;
+        if feed["video_list"][0]["id"].as_i64() == Some(video) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never in the feed: {feed}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

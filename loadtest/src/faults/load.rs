@@ -8,7 +8,7 @@ use std::{
     collections::{BTreeMap, HashMap},
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -53,6 +53,9 @@ pub struct Plan {
     pub index: usize,
     pub videos: Vec<i64>,
     pub targets: Vec<i64>,
+    /// Acknowledged writes of all writers together, so the scenario can tell when writes
+    /// have resumed after a heal.
+    pub acks: Arc<AtomicU64>,
 }
 
 /// Writes until `stop`; afterwards a pair that is still failing gets until `drain` to be
@@ -178,6 +181,7 @@ impl Writer {
         match outcome {
             Ok(body) => {
                 self.ledger.acked += 1;
+                self.plan.acks.fetch_add(1, Ordering::Relaxed);
                 self.ledger.last_ack = Some(Instant::now());
                 self.ledger.ack_times.push(Instant::now());
                 Some(body)

@@ -5,7 +5,7 @@ use std::{
     collections::BTreeMap,
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -56,7 +56,8 @@ async fn run_inner(fault: Fault, size: &Size) -> anyhow::Result<Row> {
         began.elapsed() - stack_up
     );
     let stop = Arc::new(AtomicBool::new(false));
-    let writers = spawn_writers(&api, &world, &stop, size);
+    let acks = Arc::new(AtomicU64::new(0));
+    let writers = spawn_writers(&api, &world, &stop, &acks, size);
 
     tokio::time::sleep(size.phase).await;
     // As an open app does: the chat poll also makes the newest message time hot in Redis.
@@ -79,10 +80,12 @@ async fn run_inner(fault: Fault, size: &Size) -> anyhow::Result<Row> {
     tokio::time::sleep(outage / 2).await;
     fault.heal(&mut servers, &mut stack).await?;
     let healed = Instant::now();
+    let acked_at_heal = acks.load(Ordering::Relaxed);
     if fault == Fault::KillWorkers {
         stack.wait_ready().await?;
     }
     tokio::time::sleep(size.phase).await;
+    until_resumed(&acks, acked_at_heal, healed).await;
     stop.store(true, Ordering::Relaxed);
     let mut ledgers = Vec::new();
     for writer in writers {
@@ -104,10 +107,24 @@ async fn run_inner(fault: Fault, size: &Size) -> anyhow::Result<Row> {
     Ok(row)
 }
 
+/// Keeps the load going past the after-heal phase until some write is acknowledged again,
+/// up to [`RESUME_BOUND`] after the heal: writers that were all caught in a 5 s time-out
+/// when the fault struck would otherwise end the phase before their next try, and the
+/// row would blame the system for the runner's short phase. Past the bound the row fails.
+async fn until_resumed(acks: &AtomicU64, acked_at_heal: u64, healed: Instant) {
+    while acks.load(Ordering::Relaxed) == acked_at_heal && healed.elapsed() < RESUME_BOUND {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// How long after a heal writes may take to be acknowledged again (a row fails beyond it).
+const RESUME_BOUND: Duration = Duration::from_secs(30);
+
 fn spawn_writers(
     api: &Api,
     world: &World,
     stop: &Arc<AtomicBool>,
+    acks: &Arc<AtomicU64>,
     size: &Size,
 ) -> Vec<tokio::task::JoinHandle<Ledger>> {
     let targets: Vec<i64> = world.targets.iter().map(|t| t.id).collect();
@@ -122,6 +139,7 @@ fn spawn_writers(
                 index,
                 videos: world.videos.clone(),
                 targets: targets.clone(),
+                acks: acks.clone(),
             };
             // A pair still failing after the stop gets the persist wait to come through.
             let drain = size.persist_wait;

@@ -16,6 +16,9 @@ pub enum ChatError {
     Users(#[from] mesh::CallError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Neither the store nor the `MESSAGES` stream took the message.
+    #[error("messages stream: {0}")]
+    Stream(String),
 }
 
 impl From<ChatError> for ServiceError {
@@ -26,6 +29,7 @@ impl From<ChatError> for ServiceError {
             ChatError::NoIds(_) => ServiceError::unavailable("messages cannot be sent right now"),
             ChatError::Users(call) => call.into(),
             ChatError::Store(store) => mesh::outage::store_error(&store),
+            ChatError::Stream(reason) => mesh::events::not_recorded("messages", &reason),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The chat worker: direct messages in a [`store::ChatStore`] — ScyllaDB when configured,
 //! MySQL otherwise — and the latest message per conversation for friend lists.
 
+mod announce;
+pub mod deferred;
 pub mod error;
 mod handlers;
 pub mod newest;
@@ -8,15 +10,32 @@ pub mod store;
 
 use std::{sync::Arc, time::Duration};
 
-use contract::chat::{History, Latest, SendMessage};
+use async_nats::jetstream;
+use contract::chat::{History, Latest, PERSIST_CONSUMER, STREAM, SendMessage};
 use ids::{NodeLease, Snowflake};
 use liveconfig::{Live, LiveFilter};
-use mesh::{Caller, Router, ServiceSpec, Worker};
+use mesh::{
+    Caller, Router, ServiceSpec, Worker,
+    batch::Persister,
+    persister::{Health, PersistFiles},
+};
 use settings::{ChatStoreKind, Settings};
 
 use crate::{
+    deferred::{Deferring, StoreDeferred},
     newest::Newest,
     store::{ChatStore, MysqlStore, ScyllaStore},
+};
+
+pub const STREAM_FILE: &str = include_str!("../../../nats/streams/MESSAGES.json");
+pub const CONSUMER_FILE: &str = include_str!("../../../nats/consumers/chat-persist.json");
+
+/// The consumer that stores deferred messages: its stream, name and definition files.
+pub const PERSIST: PersistFiles = PersistFiles {
+    stream: STREAM,
+    consumer: PERSIST_CONSUMER,
+    stream_json: STREAM_FILE,
+    consumer_json: CONSUMER_FILE,
 };
 
 pub struct State {
@@ -28,6 +47,9 @@ pub struct State {
     pub caller: Caller,
     /// For the notices of stored messages (`contract::chat::notice_subject`).
     pub nats: async_nats::Client,
+    /// For the messages the store cannot take now (`deferred`).
+    pub js: jetstream::Context,
+    pub deferring: Deferring,
     pub page: u32,
 }
 
@@ -59,11 +81,14 @@ pub async fn connect_store(settings: &Settings) -> anyhow::Result<Arc<dyn ChatSt
 
 pub struct ChatWorker {
     worker: Worker,
+    persist: Persister,
     state: Arc<State>,
 }
 
 pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Result<ChatWorker> {
     let redis = settings::connect_redis(&settings.redis).await?;
+    let js = jetstream::new(nats.clone());
+    mesh::streams::ensure_persisted(&js, STREAM_FILE, CONSUMER_FILE, settings).await?;
     let lease_ttl = Duration::from_secs(settings.user.node_lease_secs);
     let newest = Newest::new(
         redis.clone(),
@@ -77,15 +102,37 @@ pub async fn start(settings: &Settings, nats: async_nats::Client) -> anyhow::Res
         filter: Live::words(settings, &nats)?,
         caller: Caller::from_settings(nats.clone(), settings),
         nats: nats.clone(),
+        js: js.clone(),
+        deferring: Deferring::new(&settings.chat),
         page: settings.chat.page,
     });
+    // Supervised like the other persisters: restarted, stream and consumer re-created.
+    let persist = PERSIST.start(js, settings, StoreDeferred(Arc::clone(&state)));
     let worker = mesh::start(nats, spec(settings), router(), Arc::clone(&state)).await?;
-    Ok(ChatWorker { worker, state })
+    Ok(ChatWorker {
+        worker,
+        persist,
+        state,
+    })
 }
 
 impl ChatWorker {
+    /// Whether the consumer of deferred messages is consuming (for `/readyz`).
+    pub fn persist_health(&self) -> Health {
+        self.persist.health()
+    }
+
     pub async fn shutdown(self) {
         self.worker.shutdown().await;
+        self.persist.stop().await;
         self.state.ids.lease().release().await;
     }
+}
+
+/// Milliseconds since the epoch, by this machine's clock.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or_default()
 }

@@ -2,7 +2,7 @@
 //! answer `/healthz`, `/readyz` and `/metrics` on `admin.listen`.
 
 use anyhow::Context;
-use mesh::admin::Admin;
+use mesh::admin::{Admin, Probe};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -13,7 +13,8 @@ async fn main() -> anyhow::Result<()> {
     let shutdown = mesh::Shutdown::on_os_signals();
     let worker = chat::start(&settings, nats.clone()).await?;
     let mysql = settings.chat.store == settings::ChatStoreKind::Mysql;
-    let probes = mesh::admin::storage_probes(&settings, mysql).await?;
+    let mut probes = mesh::admin::storage_probes(&settings, mysql).await?;
+    probes.push(Probe::persister("persist-chat", worker.persist_health()));
     let admin = Admin::new("chat", telemetry, &nats, probes)
         .start(&settings)
         .await?;

@@ -100,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
         Probe::persister("persist-favorite", favorite.persist_health()),
         Probe::persister("persist-comment", comment.persist_health()),
         Probe::persister("persist-relation", relation.persist_health()),
+        Probe::persister("persist-chat", chat.persist_health()),
     ]);
     let store = objects::connect(&settings.media, &edge_nats, settings.nats.replicas).await?;
     let state = edge::AppState::new(&settings, edge_nats, store, telemetry, probes);

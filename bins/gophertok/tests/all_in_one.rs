@@ -24,7 +24,12 @@ async fn the_all_in_one_serves_accounts_and_stops_cleanly_on_sigterm() {
 
     let ready = ready(&http, &base).await;
     assert_eq!(ready["status_code"], 0, "{ready}");
-    let persisters = ["persist-favorite", "persist-comment", "persist-relation"];
+    let persisters = [
+        "persist-favorite",
+        "persist-comment",
+        "persist-relation",
+        "persist-chat",
+    ];
     for dependency in ["nats", "mysql", "redis"].into_iter().chain(persisters) {
         assert_eq!(ready["checks"][dependency], "ok", "{ready}");
     }

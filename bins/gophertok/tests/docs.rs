@@ -156,6 +156,16 @@ fn domain_section(out: &mut String, domain: &Domain) {
             let _ = writeln!(out, "- payload `{name}`: {doc}");
         }
     }
+    if !domain.notices.is_empty() {
+        out.push_str("\nNotices (core NATS, no stream):\n\n");
+        for (subject, doc) in &domain.notices {
+            match subject.as_str() {
+                "" => writeln!(out, "- {doc}"),
+                subject => writeln!(out, "- `{subject}`: {doc}"),
+            }
+            .unwrap();
+        }
+    }
 }
 
 fn streams_section(out: &mut String) {

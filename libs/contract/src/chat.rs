@@ -15,6 +15,23 @@ pub fn notice_subject(user_id: i64) -> String {
     format!("evt.chat.message.{user_id}")
 }
 
+/// `MESSAGES`: the messages the chat store could not take when they were sent (it was
+/// down or too slow). A send that finds the store unavailable is acknowledged once its
+/// message is here; the chat worker's `chat-persist` consumer stores it when the store is
+/// back, at a time after the conversation's latest then (so polls still see each message
+/// once), and only then notifies the two users.
+pub const STREAM: &str = "MESSAGES";
+
+/// The durable consumer that stores `MESSAGES` (shared by every chat worker).
+pub const PERSIST_CONSUMER: &str = "chat-persist";
+
+/// `evt.chat.deferred.<lo>.<hi>`: a message of the conversation of users `lo` < `hi`
+/// waiting in `MESSAGES` for the store; the payload is its [`MessageInfo`] (its
+/// `create_time` the time it was sent).
+pub fn event_subject(a: i64, b: i64) -> String {
+    format!("evt.chat.deferred.{}.{}", a.min(b), a.max(b))
+}
+
 /// Send a message (1–1000 characters after trimming, masked). Not to yourself (400); the
 /// recipient must exist (404).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -24,6 +41,9 @@ pub struct SendMessage {
     pub content: String,
 }
 
+/// The reply is the message as stored, or — when the store was unavailable and the message
+/// waits in [`STREAM`] — as sent: its `create_time` may then still move forward when it is
+/// stored (the notice carries the final time).
 impl Rpc for SendMessage {
     const SUBJECT: &'static str = "chat.v1.send";
     type Reply = MessageInfo;

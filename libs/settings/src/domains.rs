@@ -123,6 +123,12 @@ pub struct ChatSettings {
     /// time is then one GET, not a store read). It also bounds how long one send whose Redis
     /// update failed can stay unseen by a poll.
     pub newest_ttl_secs: u64,
+    /// Longest wait of a send for the store: past it (or when the store is down) the message
+    /// waits in the `MESSAGES` stream and the send is acknowledged from there.
+    pub store_timeout_ms: u64,
+    /// After a send found the store unavailable, how long the next sends go straight to the
+    /// stream (no one waits `store_timeout_ms` each while the store is down).
+    pub defer_secs: u64,
     pub scylla: ScyllaSettings,
 }
 
@@ -149,6 +155,8 @@ impl Default for ChatSettings {
             store: ChatStoreKind::Mysql,
             page: 100,
             newest_ttl_secs: 30,
+            store_timeout_ms: 1_000,
+            defer_secs: 5,
             scylla: ScyllaSettings::default(),
         }
     }

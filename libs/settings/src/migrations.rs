@@ -35,6 +35,7 @@ pub static MIGRATOR: std::sync::LazyLock<Migrator> = std::sync::LazyLock::new(||
         migration!(6, "follows"),
         migration!(7, "messages"),
         migration!(8, "author_works"),
+        migration!(9, "messages_id"),
     ]),
     ignore_missing: true,
     // Locked by `connect_mysql` instead: sqlx's lock does not wait on MariaDB.

@@ -334,8 +334,8 @@ impl Settings {
         if self.chat.page == 0 {
             return invalid("chat.page must be above 0");
         }
-        if self.chat.newest_ttl_secs == 0 {
-            return invalid("chat.newest_ttl_secs must be above 0");
+        if self.chat.newest_ttl_secs == 0 || self.chat.store_timeout_ms == 0 {
+            return invalid("chat.newest_ttl_secs and chat.store_timeout_ms must be above 0");
         }
         let keyspace = &self.chat.scylla.keyspace;
         if keyspace.is_empty()

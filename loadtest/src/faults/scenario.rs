@@ -243,6 +243,11 @@ fn row(
     if fault == Fault::MysqlStop && during == 0 {
         failures.push("no write acknowledged while MySQL was stopped".into());
     }
+    // Every write waits in a stream while MySQL is away (messages too, in `MESSAGES`), so
+    // none may be refused.
+    if fault == Fault::MysqlStop && !errors.is_empty() {
+        failures.push("writes were refused while MySQL was stopped".into());
+    }
     // An operator must act on a full store: the refusal has to say so.
     let said_full = ledgers
         .iter()

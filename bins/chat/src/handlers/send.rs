@@ -1,12 +1,13 @@
 //! `chat.v1.send`: 1–1000 characters after trimming, masked; not to yourself; the recipient
 //! must exist. Written to the store, and the conversation's newest time raised, before the
-//! reply, so both sides see it next time; then both are notified (live-chat streams).
+//! reply, so both sides see it next time; then both are notified (live-chat streams). When
+//! the store is unavailable the message waits in the `MESSAGES` stream instead (`deferred`).
 
 use std::sync::Arc;
 
-use contract::chat::{MessageInfo, SendMessage, notice_subject};
+use contract::chat::{MessageInfo, SendMessage};
 
-use crate::{State, error::ChatError};
+use crate::{State, announce, deferred, error::ChatError};
 
 const CONTENT_MAX: usize = 1_000;
 
@@ -36,28 +37,15 @@ pub async fn handle(state: Arc<State>, request: SendMessage) -> Result<MessageIn
         from_id: request.from_id,
         to_id: request.to_id,
         content: state.filter.mask(content),
-        create_time: now_ms(),
+        create_time: crate::now_ms(),
     };
     // The store may move the time past the conversation's latest (see `ChatStore::append`).
-    message.create_time = state.store.append(&message).await?;
-    // The message is stored: failing the send now would make the app send it again. A
-    // failed raise hides it from polls for at most `chat.newest_ttl_secs`.
-    if let Err(err) = state
-        .newest
-        .raise(message.from_id, message.to_id, message.create_time)
-        .await
-    {
-        tracing::warn!(error = %err, "raising the newest message time");
-    }
-    for user_id in [message.to_id, message.from_id] {
-        mesh::notices::send(&state.nats, notice_subject(user_id), &message).await;
+    match deferred::try_store(&state, &message).await? {
+        Some(stored_ms) => {
+            message.create_time = stored_ms;
+            announce::stored(&state, &message).await;
+        }
+        None => deferred::defer(&state, &message).await?,
     }
     Ok(message)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or_default()
 }

@@ -17,6 +17,8 @@ pub struct StoreError {
     message: String,
     /// The store was unreachable (a 503 the client may retry), not wrong.
     outage: bool,
+    /// Will fail the same way every time (bad data, a violated constraint).
+    permanent: bool,
 }
 
 impl StoreError {
@@ -24,6 +26,7 @@ impl StoreError {
         Self {
             message: err.to_string(),
             outage: false,
+            permanent: false,
         }
     }
 
@@ -32,15 +35,28 @@ impl StoreError {
         Self {
             message: message.into(),
             outage: true,
+            permanent: false,
         }
     }
 
     /// A MySQL failure, remembering whether MySQL was down.
     pub fn mysql(err: sqlx::Error) -> Self {
+        let outage = mesh::outage::Outage::is_outage(&err);
+        let message = err.to_string();
+        // The persisters' rule for what a retry cannot fix (SQLSTATE classes 22 and 23, …).
+        let permanent = matches!(
+            mesh::batch::ApplyError::from(err),
+            mesh::batch::ApplyError::Permanent(_)
+        );
         Self {
-            outage: mesh::outage::Outage::is_outage(&err),
-            message: err.to_string(),
+            message,
+            outage,
+            permanent,
         }
+    }
+
+    pub fn is_permanent(&self) -> bool {
+        self.permanent
     }
 }
 
@@ -52,6 +68,10 @@ impl mesh::outage::Outage for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How many messages of a conversation [`ChatStore::stored_time`]'s default reads: more than
+/// a conversation receives between a deferred send and its storing, in any plausible outage.
+pub const STORED_SCAN: u32 = 10_000;
+
 pub trait ChatStore: Send + Sync {
     /// Stores `message` in its conversation and as the conversation's latest message, and
     /// returns the time it was stored under: `max(message.create_time, latest + 1)`, taken
@@ -59,6 +79,26 @@ pub trait ChatStore: Send + Sync {
     /// across instances with skewed clocks, and a poll "strictly after the newest time seen"
     /// can never miss a message committed after that poll.
     fn append<'a>(&'a self, message: &'a MessageInfo) -> BoxFuture<'a, StoreResult<i64>>;
+
+    /// The time `message` (by id) was stored under, `None` if it is not stored: what the
+    /// consumer of deferred messages asks before it appends one. This default reads the
+    /// conversation from the message's send time on (a stored time is never earlier) and
+    /// looks for the id among at most [`STORED_SCAN`] messages.
+    fn stored_time<'a>(
+        &'a self,
+        message: &'a MessageInfo,
+    ) -> BoxFuture<'a, StoreResult<Option<i64>>> {
+        Box::pin(async move {
+            let (a, b) = (message.from_id, message.to_id);
+            let since = self
+                .after(a, b, message.create_time - 1, STORED_SCAN)
+                .await?;
+            Ok(since
+                .iter()
+                .find(|m| m.id == message.id)
+                .map(|m| m.create_time))
+        })
+    }
 
     /// The conversation of `a` and `b`, both directions, oldest first, created strictly after
     /// `after_ms`, at most `limit` messages — one range read, however long the history.

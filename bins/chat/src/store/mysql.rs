@@ -52,6 +52,13 @@ fn message(row: &MySqlRow, prefix: &str) -> Result<MessageInfo, sqlx::Error> {
     })
 }
 
+/// MySQL's "duplicate entry" (1062): here, a message id stored before.
+fn is_duplicate(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|db| db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
+        .is_some_and(|my| my.number() == 1062)
+}
+
 impl ChatStore for MysqlStore {
     fn append<'a>(&'a self, m: &'a MessageInfo) -> BoxFuture<'a, StoreResult<i64>> {
         Box::pin(async move {
@@ -70,7 +77,7 @@ impl ChatStore for MysqlStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(StoreError::mysql)?;
-            with_row(
+            let inserted = with_row(
                 "INSERT INTO messages (user_lo, user_hi, created_ms, id, from_id, to_id, content) \
                  VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (lo, hi),
@@ -78,10 +85,29 @@ impl ChatStore for MysqlStore {
                 m,
             )
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::mysql)?;
+            .await;
+            match inserted {
+                // Stored before (a send whose commit's answer was lost, then its deferred
+                // copy): the raise is rolled back with this transaction, the first stays.
+                Err(err) if is_duplicate(&err) => {
+                    drop(tx);
+                    let stored = self.stored_time(m).await?;
+                    return stored.ok_or_else(|| StoreError::mysql(err));
+                }
+                inserted => inserted.map_err(StoreError::mysql)?,
+            };
             tx.commit().await.map_err(StoreError::mysql)?;
             Ok(created_ms)
+        })
+    }
+
+    fn stored_time<'a>(&'a self, m: &'a MessageInfo) -> BoxFuture<'a, StoreResult<Option<i64>>> {
+        Box::pin(async move {
+            sqlx::query_scalar("SELECT created_ms FROM messages WHERE id = ?")
+                .bind(m.id)
+                .fetch_optional(&self.db)
+                .await
+                .map_err(StoreError::mysql)
         })
     }
 

@@ -33,6 +33,7 @@ mod bad_input;
 mod bad_tokens;
 mod caches;
 mod caught_up;
+mod chat_deferred;
 mod chat_order;
 mod comments;
 mod compat;

@@ -33,6 +33,9 @@ pub struct Domain {
     pub events: Vec<(String, String)>,
     /// The doc comment of `event_subject`, which spells out the subject's tokens.
     pub event_subject: Option<String>,
+    /// `(subject, doc)` of each core-NATS notice (`pub const …_SUBJECT: &str = "evt…"`, or
+    /// the doc comment of `notice_subject`, which spells out its tokens; subject empty).
+    pub notices: Vec<(String, String)>,
     pub rpcs: Vec<Rpc>,
 }
 
@@ -88,6 +91,10 @@ pub fn parse(file: &str, text: &str) -> Domain {
             domain.consumer = Some(value);
         } else if line.starts_with("pub fn event_subject") {
             domain.event_subject = Some(doc.join(" "));
+        } else if line.starts_with("pub fn notice_subject") {
+            domain.notices.push((String::new(), doc.join(" ")));
+        } else if let Some(subject) = notice_const(line) {
+            domain.notices.push((subject, doc.join(" ")));
         } else if let Some(name) = line.strip_prefix("impl Rpc for ") {
             let request = name.trim_end_matches('{').trim().to_owned();
             let doc = docs.get(&request).cloned().unwrap_or_default();
@@ -132,6 +139,13 @@ fn item_name(line: &str, prefix: &str) -> Option<String> {
 }
 
 /// The string literal of `<prefix>…: &str = "value";`.
+/// The subject of `pub const NAME_SUBJECT: &str = "evt…";`.
+fn notice_const(line: &str) -> Option<String> {
+    let (name, _) = line.strip_prefix("pub const ")?.split_once(':')?;
+    let subject = const_str(line, "pub const ")?;
+    (name.ends_with("_SUBJECT") && subject.starts_with("evt.")).then_some(subject)
+}
+
 fn const_str(line: &str, prefix: &str) -> Option<String> {
     let rest = line.strip_prefix(prefix)?;
     let start = rest.find('"')? + 1;

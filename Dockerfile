@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # Dockerfile — every GopherTok binary from one build. The build stage compiles the edge, the
-# six workers and the all-in-one once; two small runtime images carry them all (the command
-# picks the binary, compose.yml sets it per service):
+# six workers, the all-in-one and the NATS key maker (`gophertok-nats-auth`, compose/README.md
+# "NATS keys") once; two small runtime images carry them all (the command picks the binary,
+# compose.yml sets it per service):
 #   runtime         debian slim + CA certificates + curl (health checks), non-root
 #   runtime-ffmpeg  the same + ffmpeg/ffprobe, for the video worker (and the all-in-one)
 #   docker build --target runtime -t gophertok .          docker run gophertok edge
@@ -25,7 +26,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     && mkdir -p /out \
     && cp target/release/gophertok target/release/edge target/release/user \
         target/release/video target/release/favorite target/release/comment \
-        target/release/relation target/release/chat /out/
+        target/release/relation target/release/chat target/release/gophertok-nats-auth /out/
 
 # ------------------------------------------------------------------ runtime
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime

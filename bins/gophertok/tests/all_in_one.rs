@@ -1,5 +1,6 @@
 //! The all-in-one binary as a user runs it: configured by environment variables only, it
-//! answers health and readiness, serves accounts end to end, and stops cleanly on SIGTERM.
+//! answers health and readiness, serves accounts end to end, and stops cleanly on SIGTERM;
+//! with an OTLP endpoint set, one REST call arrives at a real receiver as one trace.
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -10,7 +11,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 use support::start;
-use testkit::TestEnv;
+use testkit::{
+    TestEnv,
+    otlp::{Receiver, Span, attribute},
+};
 use tokio::process::Command;
 
 #[tokio::test]
@@ -34,18 +38,8 @@ async fn the_all_in_one_serves_accounts_and_stops_cleanly_on_sigterm() {
         assert_eq!(ready["checks"][dependency], "ok", "{ready}");
     }
 
-    let registered: Value = http
-        .post(format!(
-            "{base}/douyin/user/register/?username=aio&password=secret1"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(registered["status_code"], 0, "{registered}");
-    let token = registered["token"].as_str().unwrap();
+    let (_, token) = register(&http, &base, "aio").await;
+    let token = token.as_str();
     let info: Value = http
         .get(format!("{base}/douyin/user/"))
         .bearer_auth(token)
@@ -94,4 +88,91 @@ async fn ready(http: &reqwest::Client, base: &str) -> Value {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+async fn register(http: &reqwest::Client, base: &str, name: &str) -> (i64, String) {
+    let url = format!("{base}/douyin/user/register/?username={name}&password=secret1");
+    let registered: Value = http.post(url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(registered["status_code"], 0, "{registered}");
+    let id = registered["user_id"].as_i64().unwrap();
+    (id, registered["token"].as_str().unwrap().to_owned())
+}
+
+const FOLLOW_ROUTE: &str = "/douyin/relation/action/";
+
+/// The edge's span of the follow, once its trace is complete: the persister's batch span,
+/// which ends last, links to it.
+fn follow_span(spans: &[Span]) -> Option<&Span> {
+    let http = spans
+        .iter()
+        .find(|s| s.name == "http" && attribute(s, "route") == Some(FOLLOW_ROUTE))?;
+    let batch_links = spans
+        .iter()
+        .filter(|s| s.name == "consumer.batch")
+        .flat_map(|s| &s.links);
+    batch_links
+        .into_iter()
+        .any(|link| link.trace_id == http.trace_id)
+        .then_some(http)
+}
+
+/// The span of `trace` named `name` whose parent is `parent` (of those with `subject`, when
+/// given: the edge also asks the user worker for token keys under the same span).
+fn child<'a>(trace: &'a [&Span], parent: &Span, name: &str, subject: Option<&str>) -> &'a Span {
+    let found = trace.iter().find(|s| {
+        s.name == name
+            && s.parent_span_id == parent.span_id
+            && subject.is_none_or(|subject| attribute(s, "subject") == Some(subject))
+    });
+    found.unwrap_or_else(|| panic!("no {name} under {}: {trace:#?}", parent.name))
+}
+
+#[tokio::test]
+async fn a_follow_through_the_rest_api_is_one_trace_from_the_edge_to_the_persisted_batch() {
+    let env = TestEnv::start().await.unwrap();
+    let receiver = Receiver::start().await.unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    let extra = [("GOPHERTOK__TELEMETRY__OTLP_ENDPOINT", receiver.url.as_str())];
+    let (_child, base) = start(&env, cwd.path(), &http, &extra).await;
+    assert_eq!(ready(&http, &base).await["status_code"], 0);
+    let (_, token) = register(&http, &base, "tracer").await;
+    let (followed, _) = register(&http, &base, "traced").await;
+
+    let url = format!("{base}{FOLLOW_ROUTE}?to_user_id={followed}&action_type=1");
+    let answer: Value = http
+        .post(url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["status_code"], 0, "{answer}");
+
+    // The process exports in batches (every few seconds): wait for the whole trace.
+    let within = Duration::from_secs(30);
+    let spans = receiver
+        .until(within, || {}, |spans| follow_span(spans).is_some())
+        .await
+        .unwrap();
+    let root = follow_span(&spans).unwrap();
+    assert!(
+        root.parent_span_id.is_empty(),
+        "the REST call's span is the root"
+    );
+    let trace: Vec<&Span> = spans
+        .iter()
+        .filter(|s| s.trace_id == root.trace_id)
+        .collect();
+    let request = child(&trace, root, "nats.request", Some("relation.v1.set"));
+    let handle = child(&trace, request, "nats.handle", None);
+    let publish = child(&trace, handle, "stream.publish", None);
+    let linked = spans
+        .iter()
+        .filter(|s| s.name == "consumer.batch")
+        .flat_map(|s| &s.links)
+        .any(|link| (&link.trace_id, &link.span_id) == (&root.trace_id, &publish.span_id));
+    assert!(linked, "the persister's batch links to the event's publish");
 }

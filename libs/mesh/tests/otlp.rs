@@ -5,21 +5,16 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::{
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
-use axum::{Router as Http, body::Bytes, extract::State, routing::post};
 use contract::{Rpc, ServiceError};
 use futures::StreamExt;
 use mesh::{Router, ServiceSpec};
-use opentelemetry_proto::tonic::{
-    collector::trace::v1::ExportTraceServiceRequest, trace::v1::Span,
-};
-use prost::Message;
 use serde::{Deserialize, Serialize};
-use testkit::NatsServer;
+use testkit::{
+    NatsServer,
+    otlp::{Receiver, Span},
+};
 use tracing::Instrument;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -32,32 +27,6 @@ impl Rpc for Note {
     type Reply = u64;
 }
 
-type Received = Arc<Mutex<Vec<Span>>>;
-
-/// The receiver: every span of every POST /v1/traces, decoded with the OTLP protobuf types.
-async fn receive(State(spans): State<Received>, body: Bytes) -> Vec<u8> {
-    let request = ExportTraceServiceRequest::decode(body).unwrap();
-    let mut kept = spans.lock().unwrap();
-    for resource in request.resource_spans {
-        for scope in resource.scope_spans {
-            kept.extend(scope.spans);
-        }
-    }
-    // An empty ExportTraceServiceResponse.
-    Vec::new()
-}
-
-async fn start_receiver() -> (String, Received) {
-    let spans = Received::default();
-    let app = Http::new()
-        .route("/v1/traces", post(receive))
-        .with_state(Arc::clone(&spans));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, spans)
-}
-
 /// The handler publishes the note as an event, as a domain worker does.
 async fn add(js: Arc<async_nats::jetstream::Context>, note: Note) -> Result<u64, ServiceError> {
     let stored = mesh::events::publish(&js, "notes.added".into(), &note, None)
@@ -67,20 +36,13 @@ async fn add(js: Arc<async_nats::jetstream::Context>, note: Note) -> Result<u64,
 }
 
 /// Waits until spans with all `names` have arrived, flushing the exporter meanwhile.
-async fn spans_named(received: &Received, names: &[&str]) -> Vec<Span> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        telemetry::flush();
-        let spans = received.lock().unwrap().clone();
-        if names
-            .iter()
-            .all(|name| spans.iter().any(|s| s.name == *name))
-        {
-            return spans;
-        }
-        assert!(Instant::now() < deadline, "spans so far: {spans:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+async fn spans_named(received: &Receiver, names: &[&str]) -> Vec<Span> {
+    let all_there = |spans: &[Span]| names.iter().all(|n| spans.iter().any(|s| s.name == *n));
+    let within = Duration::from_secs(10);
+    received
+        .until(within, telemetry::flush, all_there)
+        .await
+        .unwrap()
 }
 
 fn named<'a>(spans: &'a [Span], name: &str) -> &'a Span {
@@ -89,7 +51,8 @@ fn named<'a>(spans: &'a [Span], name: &str) -> &'a Span {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn one_call_is_one_trace_at_the_receiver() {
-    let (endpoint, received) = start_receiver().await;
+    let received = Receiver::start().await.unwrap();
+    let endpoint = received.url.clone();
     let settings = settings::TelemetrySettings {
         log_filter: "warn".into(),
         otlp_endpoint: endpoint,

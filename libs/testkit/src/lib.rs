@@ -9,6 +9,7 @@ mod mysql;
 mod nats;
 pub mod nats_auth;
 mod nats_cluster;
+pub mod otlp;
 pub mod process;
 mod proxy;
 pub mod redis;

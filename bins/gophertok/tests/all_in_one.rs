@@ -1,6 +1,7 @@
 //! The all-in-one binary as a user runs it: configured by environment variables only, it
 //! answers health and readiness, serves accounts end to end, and stops cleanly on SIGTERM;
-//! with an OTLP endpoint set, one REST call arrives at a real receiver as one trace.
+//! with an OTLP endpoint set, one REST call arrives at a real receiver as one trace; a rate
+//! limit and a word list set with `gophertok config` apply to it within a second.
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -10,7 +11,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::start;
+use support::{json, register, start};
 use testkit::{
     TestEnv,
     otlp::{Receiver, Span, attribute},
@@ -40,15 +41,7 @@ async fn the_all_in_one_serves_accounts_and_stops_cleanly_on_sigterm() {
 
     let (_, token) = register(&http, &base, "aio").await;
     let token = token.as_str();
-    let info: Value = http
-        .get(format!("{base}/douyin/user/"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = json(http.get(format!("{base}/douyin/user/")).bearer_auth(token)).await;
     assert_eq!(info["user"]["name"], "aio", "{info}");
     let on_api = http.get(format!("{base}/metrics")).send().await.unwrap();
     assert_eq!(on_api.status(), reqwest::StatusCode::NOT_FOUND);
@@ -75,27 +68,12 @@ async fn the_all_in_one_serves_accounts_and_stops_cleanly_on_sigterm() {
 async fn ready(http: &reqwest::Client, base: &str) -> Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
-        let answer: Value = http
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let answer = json(http.get(format!("{base}/readyz"))).await;
         if answer["status_code"] == 0 || std::time::Instant::now() > deadline {
             return answer;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-async fn register(http: &reqwest::Client, base: &str, name: &str) -> (i64, String) {
-    let url = format!("{base}/douyin/user/register/?username={name}&password=secret1");
-    let registered: Value = http.post(url).send().await.unwrap().json().await.unwrap();
-    assert_eq!(registered["status_code"], 0, "{registered}");
-    let id = registered["user_id"].as_i64().unwrap();
-    (id, registered["token"].as_str().unwrap().to_owned())
 }
 
 const FOLLOW_ROUTE: &str = "/douyin/relation/action/";
@@ -140,15 +118,7 @@ async fn a_follow_through_the_rest_api_is_one_trace_from_the_edge_to_the_persist
     let (followed, _) = register(&http, &base, "traced").await;
 
     let url = format!("{base}{FOLLOW_ROUTE}?to_user_id={followed}&action_type=1");
-    let answer: Value = http
-        .post(url)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer = json(http.post(url).bearer_auth(&token)).await;
     assert_eq!(answer["status_code"], 0, "{answer}");
 
     // The process exports in batches (every few seconds): wait for the whole trace.
@@ -175,4 +145,94 @@ async fn a_follow_through_the_rest_api_is_one_trace_from_the_edge_to_the_persist
         .flat_map(|s| &s.links)
         .any(|link| (&link.trace_id, &link.span_id) == (&root.trace_id, &publish.span_id));
     assert!(linked, "the persister's batch links to the event's publish");
+}
+
+/// `gophertok config <args>` against `env`'s NATS, as an operator runs it.
+async fn config_cli(env: &TestEnv, args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_gophertok"))
+        .arg("config")
+        .args(args)
+        .env_remove(settings::CONFIG_FILE_ENV)
+        .env("GOPHERTOK__NATS__URL", env.nats.url())
+        .env("GOPHERTOK__TELEMETRY__LOG_FILTER", "warn")
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "config {args:?}: {stderr}");
+}
+
+/// Repeats `probe` until it returns true; how long that took from `since`, counting the
+/// probe that showed it.
+async fn seen_after<F, Fut>(since: std::time::Instant, mut probe: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    while !probe().await {
+        assert!(since.elapsed() < Duration::from_secs(10), "never seen");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    since.elapsed()
+}
+
+#[tokio::test]
+async fn a_rate_limit_and_a_word_list_set_with_the_cli_apply_to_the_running_all_in_one_within_a_second()
+ {
+    let env = TestEnv::start().await.unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    let (_child, base) = start(&env, cwd.path(), &http, &[]).await;
+    let (_, token) = register(&http, &base, "wordy").await;
+    let (peer, _) = register(&http, &base, "reader").await;
+
+    config_cli(&env, &["set", "filter.words", "banana"]).await;
+    let set = std::time::Instant::now();
+    let mut sent = 0;
+    let masked = seen_after(set, || {
+        sent += 1;
+        let (http, base, token) = (&http, &base, &token);
+        async move {
+            let text = format!("banana {sent}");
+            let send = format!("{base}/douyin/message/action/?to_user_id={peer}&action_type=1");
+            let form = [("content", text.as_str())];
+            let sent = json(http.post(send).bearer_auth(token).form(&form)).await;
+            assert_eq!(sent["status_code"], 0, "{sent}");
+            let read = format!("{base}/douyin/message/chat/?to_user_id={peer}&pre_msg_time=0");
+            let page = json(http.get(read).bearer_auth(token)).await;
+            let last = page["message_list"]
+                .as_array()
+                .unwrap()
+                .last()
+                .cloned()
+                .unwrap();
+            last["content"].as_str().unwrap().starts_with("******")
+        }
+    })
+    .await;
+    assert!(
+        masked <= Duration::from_secs(1),
+        "the word list took {masked:?}"
+    );
+
+    config_cli(
+        &env,
+        &[
+            "set",
+            "edge.limits.per_ip",
+            r#"{"per_second": 0.01, "burst": 3}"#,
+        ],
+    )
+    .await;
+    let set = std::time::Instant::now();
+    let limited = seen_after(set, || async {
+        let answer = http.get(format!("{base}/healthz")).send().await.unwrap();
+        answer.status() == reqwest::StatusCode::TOO_MANY_REQUESTS
+    })
+    .await;
+    eprintln!("seen: the word list after {masked:?}, the rate limit after {limited:?}");
+    assert!(
+        limited <= Duration::from_secs(1),
+        "the rate limit took {limited:?}"
+    );
 }

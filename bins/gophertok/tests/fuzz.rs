@@ -24,15 +24,9 @@ const RUN_LIMIT: Duration = Duration::from_secs(300);
 
 /// A token of a freshly registered user.
 async fn session(http: &reqwest::Client, base: &str) -> String {
-    let registered: serde_json::Value = http
-        .post(format!("{base}/douyin/user/register/"))
-        .form(&[("username", "fuzzer"), ("password", "secret1")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let form = [("username", "fuzzer"), ("password", "secret1")];
+    let url = format!("{base}/douyin/user/register/");
+    let registered = support::json(http.post(url).form(&form)).await;
     assert_eq!(registered["status_code"], 0, "{registered}");
     registered["token"].as_str().unwrap().to_owned()
 }

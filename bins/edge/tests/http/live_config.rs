@@ -1,6 +1,7 @@
-//! The config centre on a running edge and its workers: a rate limit, the word list and a
-//! feature switch written to the bucket take effect within a few seconds on a loaded suite (milliseconds when idle), a bad value is refused
-//! while the old one keeps working, and deleting a key restores the base layer.
+//! The config centre on a running edge and its workers: a rate limit and the word list
+//! written to the bucket take effect within a second (the issue's bound; milliseconds when
+//! idle), a feature switch too, a bad value is refused while the old one keeps working, and
+//! deleting a key restores the base layer.
 
 use std::time::{Duration, Instant};
 
@@ -12,11 +13,14 @@ use crate::{
     social::{chat, send},
 };
 
-/// How long a change may take to show, measured from the write. The issue asks for a second,
-/// and an idle machine shows it in milliseconds; the bound is wider because the suite runs
-/// ~150 tests of this binary at once on two cores, where a 1 s bound failed once in CI
-/// (registration reopening after the key's delete) while every other run passed.
-const WITHIN: Duration = Duration::from_secs(5);
+/// How long a change may take to show, measured from the write to the end of the first
+/// request that shows it (so the request's own time counts against the bound).
+const WITHIN: Duration = Duration::from_secs(1);
+
+/// The registration switch's bound: each probe that finds registration open hashes a
+/// password (a core for a few hundred ms, seconds while ~150 tests of this binary share two
+/// cores), so a 1 s bound failed once in CI on the probe's cost, not on the change's.
+const WITHIN_A_HASH: Duration = Duration::from_secs(5);
 
 async fn bucket(app: &App) -> kv::Store {
     let nats = app.env.nats_client().await.unwrap();
@@ -25,18 +29,28 @@ async fn bucket(app: &App) -> kv::Store {
         .unwrap()
 }
 
-/// Polls `check` until it holds, failing after [`WITHIN`].
-async fn within_a_second<F, Fut>(what: &str, mut check: F)
+/// Polls `check` until it holds, failing if it first holds after [`WITHIN`].
+async fn within_a_second<F, Fut>(what: &str, check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    within(what, WITHIN, check).await;
+}
+
+async fn within<F, Fut>(what: &str, bound: Duration, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
     let start = Instant::now();
-    while !check().await {
-        assert!(
-            start.elapsed() < WITHIN,
-            "{what} not seen within {WITHIN:?}"
-        );
+    loop {
+        let seen = check().await;
+        let took = start.elapsed();
+        assert!(took <= bound, "{what} not seen within {bound:?} ({took:?})");
+        if seen {
+            return;
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -138,7 +152,7 @@ async fn registration_closes_and_reopens_on_the_bus() {
                 .unwrap()
         }
     };
-    within_a_second("registration closed", || async {
+    within("registration closed", WITHIN_A_HASH, || async {
         register("late").await.status() == StatusCode::FORBIDDEN
     })
     .await;
@@ -152,7 +166,7 @@ async fn registration_closes_and_reopens_on_the_bus() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     error_json(register("late").await, StatusCode::FORBIDDEN).await;
     bucket.delete("features.registration").await.unwrap();
-    within_a_second("registration open", || async {
+    within("registration open", WITHIN_A_HASH, || async {
         register("late").await.status() == StatusCode::OK
     })
     .await;

@@ -94,3 +94,19 @@ async fn wait_healthy(child: &mut Child, http: &reqwest::Client, base: &str) -> 
     }
     panic!("the all-in-one did not answer /healthz within 30 s");
 }
+
+/// Sends `request` and decodes its JSON answer (whatever the status).
+#[allow(dead_code)]
+pub async fn json(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// Registers `name` (password `secret1`) over REST: its id and token.
+#[allow(dead_code)]
+pub async fn register(http: &reqwest::Client, base: &str, name: &str) -> (i64, String) {
+    let url = format!("{base}/douyin/user/register/?username={name}&password=secret1");
+    let registered = json(http.post(url)).await;
+    assert_eq!(registered["status_code"], 0, "{registered}");
+    let id = registered["user_id"].as_i64().unwrap();
+    (id, registered["token"].as_str().unwrap().to_owned())
+}

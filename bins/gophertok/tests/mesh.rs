@@ -1,6 +1,6 @@
 //! `gophertok mesh` against a running all-in-one: it lists every domain service with its
 //! instance and every endpoint the contract defines, and the streams with their consumers,
-//! whose counts match the writes the test made.
+//! whose counts match the writes the test made; on a bus with no service it says so.
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -68,6 +68,13 @@ async fn mesh_lists_every_service_endpoint_stream_and_consumer_with_their_counts
     ] {
         assert!(table.contains(needle), "{needle} missing from:\n{table}");
     }
+}
+
+#[tokio::test]
+async fn mesh_on_a_bus_with_no_service_says_so_and_succeeds() {
+    let env = TestEnv::start().await.unwrap();
+    let table = mesh(&env, &[]).await;
+    assert!(table.contains("Services: 0 (0 instances)"), "{table}");
 }
 
 /// The row holding `cell` has one cell per column of the header line holding `header`

@@ -111,7 +111,8 @@ fn instance(id: String, version: String) -> Instance {
 }
 
 /// Publishes one request to `subject` with a private inbox and decodes every reply that
-/// arrives within `window`. A reply that does not decode is an error: it names the sender.
+/// arrives within `window` (none when the server says nobody serves it). A reply that does
+/// not decode is an error: it names the sender.
 async fn ask<T: DeserializeOwned>(
     client: &async_nats::Client,
     subject: &'static str,
@@ -124,6 +125,10 @@ async fn ask<T: DeserializeOwned>(
     let mut decoded = Vec::new();
     let deadline = tokio::time::Instant::now() + window;
     while let Ok(Some(reply)) = tokio::time::timeout_at(deadline, replies.next()).await {
+        // The server's own answer that nobody serves the subject: no service is running.
+        if reply.status == Some(async_nats::StatusCode::NO_RESPONDERS) {
+            break;
+        }
         let value = serde_json::from_slice(&reply.payload).with_context(|| {
             format!(
                 "a {subject} reply: {}",

@@ -153,7 +153,7 @@ async fn config_cli(env: &TestEnv, args: &[&str]) {
         .arg("config")
         .args(args)
         .env_remove(settings::CONFIG_FILE_ENV)
-        .env("GOPHERTOK__NATS__URL", env.nats.url())
+        .envs(env.nats_env())
         .env("GOPHERTOK__TELEMETRY__LOG_FILTER", "warn")
         .output()
         .await

@@ -22,7 +22,7 @@ impl Cli {
             // No settings file: the base layer is the defaults.
             .current_dir(self.cwd.path())
             .env_remove(settings::CONFIG_FILE_ENV)
-            .env("GOPHERTOK__NATS__URL", self.nats.url())
+            .envs(self.nats.settings_env())
             .env("GOPHERTOK__TELEMETRY__LOG_FILTER", "warn")
             .output()
             .await

@@ -160,7 +160,7 @@ async fn mesh(env: &TestEnv, args: &[&str]) -> String {
         .arg("mesh")
         .args(["--window-ms", "300"])
         .args(args)
-        .env("GOPHERTOK__NATS__URL", env.nats.url())
+        .envs(env.nats_env())
         .output()
         .await
         .unwrap();

@@ -13,7 +13,7 @@ use testkit::{NatsServer, media};
 use video::{cover::Ffmpeg, error::VideoError};
 
 async fn store_holding(nats: &NatsServer, key: &str, body: Vec<u8>) -> NatsStore {
-    let client = async_nats::connect(nats.url()).await.unwrap();
+    let client = nats.client().await.unwrap();
     let store = NatsStore::new(&client, "cover-test", 64 << 20);
     let body = futures::stream::once(async move { Ok(Bytes::from(body)) });
     store.put(key, "video/mp4", Box::pin(body)).await.unwrap();

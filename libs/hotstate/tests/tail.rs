@@ -68,7 +68,7 @@ async fn until(what: &str, check: impl Fn() -> bool) {
 #[tokio::test]
 async fn the_tail_holds_exactly_the_unpersisted_events_a_rebuild_needs() {
     let nats = testkit::NatsServer::start().await.unwrap();
-    let js = jetstream::new(async_nats::connect(nats.url()).await.unwrap());
+    let js = jetstream::new(nats.client().await.unwrap());
     let settings = settings::HotSettings {
         tail_poll_ms: 20,
         ..Default::default()

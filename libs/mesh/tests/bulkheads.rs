@@ -65,7 +65,7 @@ async fn start(
     concurrency: usize,
     limit: Option<Limit>,
 ) -> (Worker, Arc<Counts>) {
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     let spec = ServiceSpec {
         name: "bulkhead",
         version: "1.0.0",
@@ -85,7 +85,7 @@ async fn start(
 }
 
 async fn caller(server: &NatsServer, timeout: Duration) -> mesh::Caller {
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     mesh::Caller::new(client, timeout)
 }
 
@@ -105,7 +105,7 @@ fn flood(
 
 /// The `expired` count of the slow endpoint in the service API's stats.
 async fn expired_in_stats(server: &NatsServer) -> u64 {
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     let reply = client
         .request("$SRV.STATS.bulkhead", "".into())
         .await

@@ -25,7 +25,7 @@ fn stream_file(window_ns: u64) -> String {
 }
 
 async fn context(server: &NatsServer) -> jetstream::Context {
-    jetstream::new(async_nats::connect(server.url()).await.unwrap())
+    jetstream::new(server.client().await.unwrap())
 }
 
 #[tokio::test]

@@ -79,7 +79,7 @@ async fn start_demo(
     instance: &str,
     concurrency: usize,
 ) -> (Worker, Arc<Demo>) {
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     let state = Arc::new(Demo {
         instance: instance.into(),
         in_flight: AtomicUsize::new(0),
@@ -99,7 +99,7 @@ async fn start_demo(
 }
 
 async fn caller(server: &NatsServer, timeout_ms: u64) -> mesh::Caller {
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     mesh::Caller::new(client, Duration::from_millis(timeout_ms))
 }
 
@@ -190,7 +190,7 @@ async fn two_instances_in_one_queue_group_share_the_requests() {
 async fn the_service_api_lists_the_endpoints() {
     let server = NatsServer::start().await.unwrap();
     let (_worker, _) = start_demo(&server, "a", 8).await;
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     let reply = client.request("$SRV.INFO.demo", "".into()).await.unwrap();
     let info: serde_json::Value = serde_json::from_slice(&reply.payload).unwrap();
     assert_eq!(info["name"], "demo");

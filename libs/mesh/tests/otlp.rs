@@ -60,7 +60,7 @@ async fn one_call_is_one_trace_at_the_receiver() {
     };
     telemetry::init("otlp-test", &settings);
     let server = NatsServer::start().await.unwrap();
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     let js = async_nats::jetstream::new(client.clone());
     let stream = js
         .create_stream(async_nats::jetstream::stream::Config {

@@ -36,11 +36,11 @@ async fn a_panicking_handler_answers_an_internal_error_and_the_worker_keeps_serv
         concurrency: 4,
     };
     let router = Router::new().route::<Divide, _, _, _>(divide);
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     let _worker = mesh::start(client, spec, router, Arc::new(()))
         .await
         .unwrap();
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     // A timeout much longer than the answer takes: a timeout here is a failure.
     let caller = mesh::Caller::new(client, Duration::from_secs(5));
     let Err(CallError::Service(err)) = caller.call(&Divide { by: 0 }).await else {

@@ -75,11 +75,11 @@ async fn start() -> (NatsServer, Worker, Caller, async_nats::Client) {
     let router = Router::new()
         .route_list::<Many, _, _, _>(many)
         .route::<Blob, _, _, _>(blob);
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     let worker = mesh::start(client, spec, router, Arc::new(()))
         .await
         .unwrap();
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     let caller = Caller::new(client.clone(), TIMEOUT);
     (server, worker, caller, client)
 }

@@ -112,7 +112,7 @@ async fn a_failed_put_leaves_no_object(store: &dyn ObjectStore) {
 #[tokio::test]
 async fn the_embedded_nats_store_honours_the_contract() {
     let server = NatsServer::start().await.unwrap();
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     let store = NatsStore::new(&client, "contract-test", 1 << 30);
     contract(&store).await;
     a_failed_put_leaves_no_object(&store).await;
@@ -123,7 +123,7 @@ async fn the_embedded_nats_store_honours_the_contract() {
 #[tokio::test]
 async fn a_failed_put_leaves_no_bytes_in_the_nats_bucket() {
     let server = NatsServer::start().await.unwrap();
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     let store = NatsStore::new(&client, "leak-test", 1 << 30);
     // A first object creates the bucket's stream.
     store
@@ -197,7 +197,7 @@ async fn the_s3_store_honours_the_contract() {
 #[tokio::test]
 async fn the_nats_bucket_is_bounded_and_a_full_one_refuses_cleanly() {
     let server = NatsServer::start().await.unwrap();
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     let js = async_nats::jetstream::new(client.clone());
     let store = NatsStore::new(&client, "bounded", 8 << 20);
     store
@@ -232,7 +232,7 @@ async fn the_nats_bucket_is_bounded_and_a_full_one_refuses_cleanly() {
 #[tokio::test]
 async fn a_nats_range_read_fetches_only_the_chunks_it_needs() {
     let server = NatsServer::start().await.unwrap();
-    let client = async_nats::connect(server.url()).await.unwrap();
+    let client = server.client().await.unwrap();
     let store = NatsStore::new(&client, "seek", 1 << 30);
     // Another object stored alongside, so the video's chunks do not start at sequence 1.
     store

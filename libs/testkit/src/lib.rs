@@ -155,11 +155,7 @@ impl TestEnv {
     /// The settings a child process needs to connect (URL and, on a locked bus, every
     /// role's credentials) as `GOPHERTOK__…` variables.
     pub fn nats_env(&self) -> Vec<(String, String)> {
-        let mut vars = vec![("GOPHERTOK__NATS__URL".to_owned(), self.nats.url())];
-        if let Some(bus) = self.nats.bus() {
-            vars.extend(bus.settings_env());
-        }
-        vars
+        self.nats.settings_env()
     }
 }
 

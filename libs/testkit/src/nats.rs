@@ -86,6 +86,14 @@ impl NatsServer {
         self.bus.as_ref()
     }
 
+    /// The settings a child process needs to connect (URL and, on a locked bus, every
+    /// role's credentials) as `GOPHERTOK__…` variables.
+    pub fn settings_env(&self) -> Vec<(String, String)> {
+        let mut vars = vec![("GOPHERTOK__NATS__URL".to_owned(), self.url())];
+        vars.extend(self.bus().map(LockedBus::settings_env).unwrap_or_default());
+        vars
+    }
+
     /// Options that connect as `role` (with its key when locked down, and always with its
     /// inbox prefix), for a test that adds its own (an event callback, say).
     pub fn options_as(&self, role: NatsRole) -> async_nats::ConnectOptions {
@@ -99,6 +107,13 @@ impl NatsServer {
     /// A client as `role`, see [`NatsServer::options_as`].
     pub async fn connect_as(&self, role: NatsRole) -> anyhow::Result<async_nats::Client> {
         Ok(self.options_as(role).connect(self.url()).await?)
+    }
+
+    /// A client that may do anything (the admin role on a locked bus): for the tests of the
+    /// library machinery, which serve and stream on subjects of their own that no service
+    /// role is granted.
+    pub async fn client(&self) -> anyhow::Result<async_nats::Client> {
+        self.connect_as(NatsRole::Admin).await
     }
 
     /// What the server has logged so far (permission violations show here, for example).

@@ -90,7 +90,8 @@ impl WorkerProcess {
 
 fn spawn(bin: &str, env: &TestEnv, port: u16, extra: &[(&str, &str)]) -> anyhow::Result<Child> {
     Command::new(bin)
-        .env("GOPHERTOK__NATS__URL", env.nats.url())
+        // The URL and, on a locked bus, the roles' keys: the process connects as its role.
+        .envs(env.nats_env())
         .env("GOPHERTOK__MYSQL__URL", &env.db.url)
         .env("GOPHERTOK__MYSQL__MAX_CONNECTIONS", "4")
         .env("GOPHERTOK__REDIS__URL", &env.settings.redis.url)

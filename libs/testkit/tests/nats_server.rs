@@ -27,6 +27,6 @@ async fn a_restarted_server_comes_back_on_its_port_once_that_is_free_again() {
 
     assert_eq!(server.port(), port);
     assert_eq!(server.url(), url);
-    let client = async_nats::connect(&url).await.unwrap();
+    let client = server.client().await.unwrap();
     client.flush().await.unwrap();
 }

@@ -94,7 +94,7 @@ impl Rig {
     /// A nats-server with the numbers stream, its consumer and the dead-letter stream.
     pub async fn start() -> Self {
         let server = NatsServer::start().await.unwrap();
-        let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
+        let js = jetstream::new(server.client().await.unwrap());
         let rig = Self { server, js };
         rig.ensure_streams().await;
         rig

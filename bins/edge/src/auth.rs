@@ -120,13 +120,16 @@ impl Verifier {
                     at: Instant::now(),
                     succeeded: fetched.is_ok(),
                 });
-                drop(last);
                 let reply = fetched.map_err(|err| {
                     tracing::warn!(error = %err, "fetching the token keys");
                     keys_unavailable()
                 })?;
+                // Stored before the lock is released: a request waiting on it must find the
+                // keys this fetch brought, or it takes its known kid for an unknown one (a
+                // 401 for a good token while the first requests after start-up race).
                 *self.keys.write().unwrap_or_else(PoisonError::into_inner) =
                     Some(Arc::new(key_set(reply)));
+                drop(last);
                 if let Some(found) = self.cached(kid) {
                     return Ok(found);
                 }

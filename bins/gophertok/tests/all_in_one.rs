@@ -1,7 +1,8 @@
 //! The all-in-one binary as a user runs it: configured by environment variables only, it
 //! answers health and readiness, serves accounts end to end, and stops cleanly on SIGTERM;
 //! with an OTLP endpoint set, one REST call arrives at a real receiver as one trace; a rate
-//! limit and a word list set with `gophertok config` apply to it within a second.
+//! limit, a word list and the log filter set with `gophertok config` apply to it within a
+//! second.
 
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used)]
@@ -11,7 +12,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{json, register, start};
+use support::{json, register, start, start_logged};
 use testkit::{
     TestEnv,
     otlp::{Receiver, Span, attribute},
@@ -234,5 +235,44 @@ async fn a_rate_limit_and_a_word_list_set_with_the_cli_apply_to_the_running_all_
     assert!(
         limited <= Duration::from_secs(1),
         "the rate limit took {limited:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_log_filter_set_with_the_cli_applies_to_the_running_all_in_one_within_a_second() {
+    let env = TestEnv::start().await.unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    // `start` runs it at `warn`: info lines are not written. Plain text, to search it.
+    let extra = [("NO_COLOR", "1")];
+    let (_child, base, logs) = start_logged(&env, cwd.path(), &http, &extra).await;
+    let logged = |needle: &str| logs.lock().unwrap().iter().any(|l| l.contains(needle));
+    let (quiet, _) = register(&http, &base, "quiet").await;
+
+    config_cli(&env, &["set", "telemetry.log_filter", "info"]).await;
+    let set = std::time::Instant::now();
+    // Each instance logs the change at info once it applied it: the first line that the
+    // new level lets through.
+    let applied = seen_after(set, || async {
+        logged("config applied") && logged("telemetry.log_filter")
+    })
+    .await;
+    eprintln!("seen: the log filter after {applied:?}");
+    assert!(
+        applied <= Duration::from_secs(1),
+        "the log filter took {applied:?}"
+    );
+    let (loud, _) = register(&http, &base, "loud").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !logged(&format!("user_id={loud}")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no info line for a registration"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        !logged(&format!("user_id={quiet}")),
+        "logged at info before the change"
     );
 }

@@ -12,7 +12,10 @@ use std::{
 
 use serde_json::Value;
 use testkit::TestEnv;
-use tokio::process::{Child, Command};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
 
 // Each test binary that includes this module uses only part of it.
 #[allow(dead_code)]
@@ -24,7 +27,13 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn spawn(env: &TestEnv, port: u16, cwd: &std::path::Path, extra: &[(&str, &str)]) -> Child {
+fn spawn(
+    env: &TestEnv,
+    port: u16,
+    cwd: &std::path::Path,
+    extra: &[(&str, &str)],
+    stdout: Stdio,
+) -> Child {
     let base = format!("http://127.0.0.1:{port}");
     Command::new(env!("CARGO_BIN_EXE_gophertok"))
         .current_dir(cwd)
@@ -40,7 +49,7 @@ fn spawn(env: &TestEnv, port: u16, cwd: &std::path::Path, extra: &[(&str, &str)]
         // on the default port.
         .env("GOPHERTOK__EDGE__METRICS_LISTEN", "")
         .envs(extra.iter().copied())
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .kill_on_drop(true)
         .spawn()
         .unwrap()
@@ -67,10 +76,44 @@ pub async fn start(
     http: &reqwest::Client,
     extra: &[(&str, &str)],
 ) -> (Child, String) {
+    start_with(env, cwd, http, extra, Stdio::null).await
+}
+
+/// The log lines (stdout) of a child started by [`start_logged`], as they arrive.
+#[allow(dead_code)]
+pub type Logs = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// [`start`], collecting the child's log lines.
+#[allow(dead_code)]
+pub async fn start_logged(
+    env: &TestEnv,
+    cwd: &std::path::Path,
+    http: &reqwest::Client,
+    extra: &[(&str, &str)],
+) -> (Child, String, Logs) {
+    let (mut child, base) = start_with(env, cwd, http, extra, Stdio::piped).await;
+    let logs = Logs::default();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let kept = std::sync::Arc::clone(&logs);
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            kept.lock().unwrap().push(line);
+        }
+    });
+    (child, base, logs)
+}
+
+async fn start_with(
+    env: &TestEnv,
+    cwd: &std::path::Path,
+    http: &reqwest::Client,
+    extra: &[(&str, &str)],
+    stdout: fn() -> Stdio,
+) -> (Child, String) {
     for _ in 0..3 {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
-        let mut child = spawn(env, port, cwd, extra);
+        let mut child = spawn(env, port, cwd, extra, stdout());
         if wait_healthy(&mut child, http, &base).await {
             return (child, base);
         }

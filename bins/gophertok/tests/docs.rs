@@ -116,6 +116,7 @@ fn subjects_md() -> String {
         domain_section(&mut out, domain);
     }
     streams_section(&mut out);
+    buckets_section(&mut out);
     out.push_str(
         "\n## What is not generated\n\n\
          The fields of each request and reply type are in `libs/contract/src/<domain>.rs` \
@@ -201,6 +202,25 @@ fn streams_section(out: &mut String) {
             text(&consumer["description"])
         );
     }
+}
+
+fn buckets_section(out: &mut String) {
+    let keys: Vec<String> = liveconfig::KEYS
+        .iter()
+        .map(|key| format!("`{}`", key.name()))
+        .collect();
+    let media = settings::Settings::default().media.nats_bucket;
+    let _ = write!(
+        out,
+        "\n## Buckets\n\n| bucket | kind | what |\n|---|---|---|\n\
+         | `{}` (stream `KV_{}`) | key-value | the config centre (`libs/liveconfig`): the \
+         run-time settings every instance watches — {}; written by `gophertok config` |\n\
+         | `{media}` (stream `OBJ_{media}`, setting `media.nats_bucket`) | object store | \
+         videos and covers when `media.store = \"nats\"` |\n",
+        liveconfig::BUCKET,
+        liveconfig::BUCKET,
+        keys.join(", ")
+    );
 }
 
 fn text(value: &Value) -> &str {

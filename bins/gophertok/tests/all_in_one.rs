@@ -163,18 +163,16 @@ async fn config_cli(env: &TestEnv, args: &[&str]) {
     assert!(out.status.success(), "config {args:?}: {stderr}");
 }
 
-/// Repeats `probe` until it returns true; how long that took from `since`, counting the
-/// probe that showed it.
-async fn seen_after<F, Fut>(since: std::time::Instant, mut probe: F) -> Duration
+/// How soon after `since` a probe showed the change (probes start every 50 ms for 1.5 s,
+/// whatever the earlier ones take: `testkit::first_seen`).
+async fn seen_after<F, Fut>(since: std::time::Instant, probe: F) -> Duration
 where
-    F: FnMut() -> Fut,
+    F: Fn(u32) -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    while !probe().await {
-        assert!(since.elapsed() < Duration::from_secs(10), "never seen");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    since.elapsed()
+    let every = Duration::from_millis(50);
+    let seen = testkit::first_seen(since, every, 30, probe).await;
+    seen.expect("no probe showed the change")
 }
 
 #[tokio::test]
@@ -189,25 +187,25 @@ async fn a_rate_limit_and_a_word_list_set_with_the_cli_apply_to_the_running_all_
 
     config_cli(&env, &["set", "filter.words", "banana"]).await;
     let set = std::time::Instant::now();
-    let mut sent = 0;
-    let masked = seen_after(set, || {
-        sent += 1;
+    // Each probe sends its own text and reads back how it was stored.
+    let masked = seen_after(set, |n| {
         let (http, base, token) = (&http, &base, &token);
         async move {
-            let text = format!("banana {sent}");
+            let text = format!("banana {n}");
             let send = format!("{base}/douyin/message/action/?to_user_id={peer}&action_type=1");
             let form = [("content", text.as_str())];
             let sent = json(http.post(send).bearer_auth(token).form(&form)).await;
             assert_eq!(sent["status_code"], 0, "{sent}");
             let read = format!("{base}/douyin/message/chat/?to_user_id={peer}&pre_msg_time=0");
             let page = json(http.get(read).bearer_auth(token)).await;
-            let last = page["message_list"]
-                .as_array()
+            let mine = page["message_list"].as_array().unwrap().iter().find(|m| {
+                let content = m["content"].as_str().unwrap();
+                content.ends_with(&format!(" {n}")) && content.len() == text.len()
+            });
+            mine.unwrap()["content"]
+                .as_str()
                 .unwrap()
-                .last()
-                .cloned()
-                .unwrap();
-            last["content"].as_str().unwrap().starts_with("******")
+                .starts_with("******")
         }
     })
     .await;
@@ -226,7 +224,7 @@ async fn a_rate_limit_and_a_word_list_set_with_the_cli_apply_to_the_running_all_
     )
     .await;
     let set = std::time::Instant::now();
-    let limited = seen_after(set, || async {
+    let limited = seen_after(set, |_| async {
         let answer = http.get(format!("{base}/healthz")).send().await.unwrap();
         answer.status() == reqwest::StatusCode::TOO_MANY_REQUESTS
     })
@@ -253,7 +251,7 @@ async fn a_log_filter_set_with_the_cli_applies_to_the_running_all_in_one_within_
     let set = std::time::Instant::now();
     // Each instance logs the change at info once it applied it: the first line that the
     // new level lets through.
-    let applied = seen_after(set, || async {
+    let applied = seen_after(set, |_| async {
         logged("config applied") && logged("telemetry.log_filter")
     })
     .await;

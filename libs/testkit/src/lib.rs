@@ -195,6 +195,33 @@ where
     }
 }
 
+/// How soon after `since` a change showed: `probe(n)` starts every `every`, `count` times,
+/// without waiting for the earlier ones (a slow answer under load does not hold back the
+/// next probe); the result is the start of the earliest probe that returned true. Probes
+/// that read the changed state at their start (a request's limit, a message's masking)
+/// measure the change this way, not their own duration. `None`: no probe saw it.
+pub async fn first_seen<F, Fut>(
+    since: Instant,
+    every: Duration,
+    count: u32,
+    probe: F,
+) -> Option<Duration>
+where
+    F: Fn(u32) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let probes = (0..count).map(|n| {
+        let (start, seen) = (since + every * n, probe(n));
+        async move {
+            tokio::time::sleep_until(start.into()).await;
+            let started = Instant::now();
+            seen.await.then(|| started - since)
+        }
+    });
+    let started = futures::future::join_all(probes).await;
+    started.into_iter().flatten().min()
+}
+
 /// The path in the environment variable `var` (a tool `.ci/gt services` installs, e.g.
 /// `GOPHERTOK_PROMTOOL_BIN`), or `None` after a visible SKIPPED line when it is unset on a
 /// developer's machine. Under CI (`CI` set) a missing tool fails the test instead: a suite

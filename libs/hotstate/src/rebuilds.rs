@@ -88,7 +88,11 @@ where
         let domain = self.domain;
         metrics::counter!("hot_rebuilt_groups_total", "domain" => domain)
             .increment(fresh.len() as u64);
-        let flight = async move {
+        // The rebuild runs in a task of its own, not only while a caller polls it: callers
+        // give up (time-outs, a dropped request), and a rebuild nobody polled any more kept
+        // its bulkhead permit and its place in `flights` for good — after a Redis flush
+        // under load every permit ended up held that way and no rebuild ever ran again.
+        let task = tokio::spawn(async move {
             let started = std::time::Instant::now();
             let result = match permits.acquire_owned().await {
                 Ok(_permit) => work.await.map_err(Arc::new),
@@ -105,6 +109,15 @@ where
                 flights.remove(key);
             }
             result
+        });
+        let flight = async move {
+            match task.await {
+                Ok(result) => result,
+                // A panicking rebuild panics its callers, as it did when they ran it.
+                Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+                // Cancelled: only when the runtime shuts down.
+                Err(_) => futures::future::pending().await,
+            }
         }
         .boxed()
         .shared();
@@ -124,6 +137,29 @@ where
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn a_rebuild_whose_caller_gave_up_still_ends_and_frees_its_permit() {
+        let rebuilds: Arc<Rebuilds<i64, String>> = Arc::new(Rebuilds::new("test", &settings(1)));
+        let slow = tokio::spawn({
+            let rebuilds = Arc::clone(&rebuilds);
+            async move {
+                rebuilds
+                    .run(&[1], |_| async {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        Ok(())
+                    })
+                    .await
+            }
+        });
+        // The caller gives up while its rebuild holds the only permit.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        slow.abort();
+        let next = rebuilds.run(&[2], |_| async { Ok(()) });
+        let done = tokio::time::timeout(std::time::Duration::from_secs(2), next).await;
+        assert!(matches!(done, Ok(Ok(()))), "the permit was never freed");
+        assert!(rebuilds.lock().is_empty(), "no flight left behind");
+    }
 
     fn settings(concurrency: usize) -> settings::HotSettings {
         settings::HotSettings {

@@ -1,6 +1,7 @@
-//! The edge's abuse limits and how it learns a client's address: request rates per client IP,
-//! per user, of writes per user and of logins per username, and which proxies may name the
-//! client in a header. The limits can change at run time (the `liveconfig` crate).
+//! The edge's settings: where it listens and its time-outs, its abuse limits (request rates
+//! per client IP, per user, of writes per user and of logins per username; they can change
+//! at run time, the `liveconfig` crate), which proxies may name the client in a header, the
+//! live-chat streams and CORS.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -8,6 +9,57 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 use crate::SettingsError;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EdgeSettings {
+    pub listen: SocketAddr,
+    /// Largest request body outside uploads; larger answers 413.
+    pub body_limit_bytes: usize,
+    /// The absolute URL phones reach the edge at; relative media paths are resolved
+    /// against it (e.g. the default avatar `/static/avatar.png`).
+    pub public_base_url: String,
+    /// Where `/metrics` is served, apart from the API; empty: not served at all.
+    pub metrics_listen: String,
+    /// Longest wait from a request's first byte to the end of its head (slow-loris heads).
+    pub header_timeout_ms: u64,
+    /// Longest wait of a kept-alive connection for its next request.
+    pub idle_timeout_ms: u64,
+    /// Longest pause while a request body arrives: a body may take as long as it needs (big
+    /// uploads on slow links) as long as some of it keeps arriving.
+    pub body_timeout_ms: u64,
+    /// Connections served at once; more wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// On shutdown, how long open requests may finish before their connections are dropped.
+    pub shutdown_grace_ms: u64,
+    pub limits: EdgeLimits,
+    pub client_ip: ClientIpSettings,
+    /// The live-chat stream (`GET /douyin/message/stream/`).
+    pub live: LiveStreams,
+    /// Web origins (`https://app.example.com`) whose pages may call the API from a browser
+    /// (CORS); empty: none but the edge's own, which serves the web app.
+    pub cors_allowed_origins: Vec<String>,
+}
+
+impl Default for EdgeSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            body_limit_bytes: 64 * 1024,
+            public_base_url: "http://127.0.0.1:8080".into(),
+            metrics_listen: "127.0.0.1:9464".into(),
+            header_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            body_timeout_ms: 30_000,
+            max_connections: 10_000,
+            shutdown_grace_ms: 10_000,
+            limits: EdgeLimits::default(),
+            client_ip: ClientIpSettings::default(),
+            live: LiveStreams::default(),
+            cors_allowed_origins: Vec::new(),
+        }
+    }
+}
 
 /// A token bucket: `burst` requests at once, refilled at `per_second` (fractions allowed, so
 /// `0.2` is one request every five seconds).

@@ -1,13 +1,13 @@
 //! The settings tree. Every default points at loopback, so a laptop needs no config at all.
 
-use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration};
+use std::{collections::BTreeMap, path::PathBuf, time::Duration};
 
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AdminSettings, CacheSettings, ChatSettings, ClientIpSettings, EdgeLimits, FeatureSettings,
-    FilterSettings, HotSettings, MediaSettings, NatsCredentials, PersistSettings, SettingsError,
-    StoreKind, VideoSettings,
+    AdminSettings, CacheSettings, ChatSettings, EdgeSettings, FeatureSettings, FilterSettings,
+    HotSettings, MediaSettings, NatsCredentials, PersistSettings, SettingsError, StoreKind,
+    VideoSettings,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -73,37 +73,6 @@ pub struct RedisSettings {
     /// How long a command (and a connection attempt) may take before it fails with a 503;
     /// without it, commands queue for ever while Redis is unreachable.
     pub command_timeout_ms: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct EdgeSettings {
-    pub listen: SocketAddr,
-    /// Largest request body outside uploads; larger answers 413.
-    pub body_limit_bytes: usize,
-    /// The absolute URL phones reach the edge at; relative media paths are resolved
-    /// against it (e.g. the default avatar `/static/avatar.png`).
-    pub public_base_url: String,
-    /// Where `/metrics` is served, apart from the API; empty: not served at all.
-    pub metrics_listen: String,
-    /// Longest wait from a request's first byte to the end of its head (slow-loris heads).
-    pub header_timeout_ms: u64,
-    /// Longest wait of a kept-alive connection for its next request.
-    pub idle_timeout_ms: u64,
-    /// Longest pause while a request body arrives: a body may take as long as it needs (big
-    /// uploads on slow links) as long as some of it keeps arriving.
-    pub body_timeout_ms: u64,
-    /// Connections served at once; more wait in the kernel's accept queue.
-    pub max_connections: usize,
-    /// On shutdown, how long open requests may finish before their connections are dropped.
-    pub shutdown_grace_ms: u64,
-    pub limits: EdgeLimits,
-    pub client_ip: ClientIpSettings,
-    /// The live-chat stream (`GET /douyin/message/stream/`).
-    pub live: crate::edge::LiveStreams,
-    /// Web origins (`https://app.example.com`) whose pages may call the API from a browser
-    /// (CORS); empty: none but the edge's own, which serves the web app.
-    pub cors_allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -180,26 +149,6 @@ impl Default for RedisSettings {
             url: "redis://127.0.0.1:6379".into(),
             prefix: "gt:".into(),
             command_timeout_ms: 3_000,
-        }
-    }
-}
-
-impl Default for EdgeSettings {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            body_limit_bytes: 64 * 1024,
-            public_base_url: "http://127.0.0.1:8080".into(),
-            metrics_listen: "127.0.0.1:9464".into(),
-            header_timeout_ms: 10_000,
-            idle_timeout_ms: 60_000,
-            body_timeout_ms: 30_000,
-            max_connections: 10_000,
-            shutdown_grace_ms: 10_000,
-            limits: EdgeLimits::default(),
-            client_ip: ClientIpSettings::default(),
-            live: crate::edge::LiveStreams::default(),
-            cors_allowed_origins: Vec::new(),
         }
     }
 }

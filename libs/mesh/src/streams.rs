@@ -95,16 +95,30 @@ impl Persisted {
     }
 }
 
-/// What a persisting domain needs at start-up (see [`Persisted`]).
+/// How long start-up keeps retrying JetStream: a cluster electing its leaders, or
+/// creating the streams of several workers starting at once, times out calls for a while.
+const SETUP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What a persisting domain needs at start-up (see [`Persisted`]). A JetStream failure is
+/// retried every second for up to [`SETUP_PATIENCE`] before the worker gives up; a bad
+/// definition fails at once.
 pub async fn ensure_persisted(
     js: &jetstream::Context,
     stream_json: &str,
     consumer_json: &str,
     settings: &settings::Settings,
 ) -> Result<(), StreamSetupError> {
-    Persisted::new(stream_json, consumer_json, settings)
-        .ensure(js)
-        .await
+    let persisted = Persisted::new(stream_json, consumer_json, settings);
+    let started = std::time::Instant::now();
+    loop {
+        match persisted.ensure(js).await {
+            Err(StreamSetupError::JetStream(reason)) if started.elapsed() < SETUP_PATIENCE => {
+                tracing::warn!(reason, "setting up the stream; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            done => return done,
+        }
+    }
 }
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, StreamSetupError> {

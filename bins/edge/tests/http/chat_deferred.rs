@@ -102,11 +102,11 @@ async fn messages_sent_while_mysql_is_away_are_acknowledged_and_appear_once_it_i
 
     proxy.restore();
     let after = poll_until(&app, &token_b, a, polled, 3).await;
-    assert_eq!(
-        contents(&after),
-        ["away 1", "away 2", "away 3"],
-        "each once, in order"
-    );
+    // Each once. Not necessarily in send order: a batch that failed while MySQL was away
+    // is redelivered, and messages behind it may be stored first (docs/durability.md).
+    let mut stored = contents(&after);
+    stored.sort_unstable();
+    assert_eq!(stored, ["away 1", "away 2", "away 3"], "each once");
     assert!(
         times(&after).iter().all(|t| *t > polled),
         "after what was polled"
@@ -135,8 +135,12 @@ async fn messages_sent_while_mysql_is_away_are_acknowledged_and_appear_once_it_i
     assert_eq!(contents(&tail), ["last"]);
     let all = chat(&app, &token_a, b, 0).await;
     assert_eq!(
-        contents(&all),
-        ["before", "reply", "away 1", "away 2", "away 3", "last"],
-        "the whole conversation, nothing twice"
+        contents(&all)[..2],
+        ["before", "reply"],
+        "stored first, shown first"
     );
+    let mut whole = contents(&all);
+    whole.sort_unstable();
+    let want = ["away 1", "away 2", "away 3", "before", "last", "reply"];
+    assert_eq!(whole, want, "the whole conversation, nothing twice");
 }

@@ -36,7 +36,19 @@ async fn no_fault_loses_or_duplicates_an_acknowledged_write() {
         persist_wait: Duration::from_secs(60),
     };
     let chosen = faults::ALL;
-    let rows = faults::run(&chosen, &size).await;
+    let mut rows = faults::run(&chosen, &size).await;
+    // A stack that never became ready (a worker gave up on a loaded 3-node cluster still
+    // electing its leaders) says nothing about acknowledged writes: that scenario runs once
+    // more, and a second start-up failure fails the test as before.
+    for row in &mut rows {
+        if row.failures.iter().any(|f| f.contains("not ready within")) {
+            eprintln!(
+                "faults: {:?} never started; running it once more",
+                row.fault
+            );
+            *row = faults::run(&[row.fault], &size).await.remove(0);
+        }
+    }
     let table = faults::table(&rows);
     println!("{table}");
     // Every row is asserted in full: nothing lost or duplicated, and the reads each fault

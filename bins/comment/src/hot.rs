@@ -115,20 +115,19 @@ impl Hot {
         ]
     }
 
-    /// Installs a rebuilt video (its latest event per comment) unless someone did first; a
-    /// video with no comments at all that is not known to `exist` is a negative entry that
-    /// expires.
-    pub async fn install(
+    /// A rebuilt video (its latest event per comment), to install unless someone did
+    /// first; a video with no comments at all that is not known to `exist` is a negative
+    /// entry that expires.
+    pub fn rebuilt(
         &self,
-        settings: &settings::HotSettings,
         video: i64,
         latest: &[(u64, CommentEvent)],
         exists: bool,
-    ) -> RedisResult<()> {
-        let expires = latest.is_empty() && !exists;
-        let group = self.stage(video, latest);
-        hotstate::install(&self.redis, settings, group, expires).await?;
-        Ok(())
+    ) -> hotstate::Rebuilt {
+        hotstate::Rebuilt {
+            expires: latest.is_empty() && !exists,
+            keys: self.stage(video, latest),
+        }
     }
 
     /// The script call that applies `event` (stream sequence `seq`) to its video.

@@ -41,15 +41,16 @@ async fn build(state: &State, videos: Vec<i64>) -> Result<(), CommentError> {
         .collect();
     // Empty groups of videos that exist are kept (see `hotstate::install`).
     let existing = &state.caller.existing_videos(&empty).await;
-    let installs = latest.into_iter().map(|(video, comments)| async move {
-        let comments: Vec<(u64, CommentEvent)> = comments.into_values().collect();
-        let exists = existing.contains(&video);
-        state
-            .hot
-            .install(&state.hot_settings, video, &comments, exists)
-            .await
-    });
-    futures::future::try_join_all(installs).await?;
+    let rebuilt = latest
+        .into_iter()
+        .map(|(video, comments)| {
+            let comments: Vec<(u64, CommentEvent)> = comments.into_values().collect();
+            state
+                .hot
+                .rebuilt(video, &comments, existing.contains(&video))
+        })
+        .collect();
+    hotstate::install_all(state.hot.redis(), &state.hot_settings, rebuilt).await?;
     Ok(())
 }
 

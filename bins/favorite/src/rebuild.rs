@@ -10,7 +10,6 @@ use std::{
 };
 
 use contract::favorite::FavoriteEvent;
-use futures::future::try_join_all;
 
 use crate::{
     State,
@@ -72,11 +71,14 @@ async fn rebuild(state: Arc<State>, keys: Vec<FavKey>) -> Result<(), FavoriteErr
         .map(|(key, _, _)| *key)
         .collect();
     let existing = existing(&state, &empty).await;
-    let installs = groups.into_iter().map(|(key, group, empty)| {
-        let expires = empty && !existing.contains(&key);
-        hotstate::install(state.hot.redis(), &state.hot_settings, group, expires)
-    });
-    try_join_all(installs).await?;
+    let rebuilt = groups
+        .into_iter()
+        .map(|(key, keys, empty)| hotstate::Rebuilt {
+            keys,
+            expires: empty && !existing.contains(&key),
+        })
+        .collect();
+    hotstate::install_all(state.hot.redis(), &state.hot_settings, rebuilt).await?;
     Ok(())
 }
 

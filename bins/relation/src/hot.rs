@@ -223,20 +223,19 @@ impl Hot {
         pairs::stage_set(set, seqs, &members)
     }
 
-    /// Installs a rebuilt side (each member with its latest state) unless it is present;
-    /// a side with no pairs at all of a user not known to `exist` is a negative entry that
+    /// A rebuilt side (each member with its latest state), to install unless present; a
+    /// side with no pairs at all of a user not known to `exist` is a negative entry that
     /// expires.
-    pub async fn install(
+    pub fn rebuilt(
         &self,
-        settings: &settings::HotSettings,
         key: (Side, i64),
         members: &[(i64, Versioned)],
         exists: bool,
-    ) -> RedisResult<()> {
-        let expires = members.is_empty() && !exists;
-        let staged = self.stage(key, members);
-        hotstate::install(&self.redis, settings, staged, expires).await?;
-        Ok(())
+    ) -> hotstate::Rebuilt {
+        hotstate::Rebuilt {
+            expires: members.is_empty() && !exists,
+            keys: self.stage(key, members),
+        }
     }
 }
 

@@ -50,15 +50,15 @@ async fn build(state: &State, keys: Vec<SideKey>) -> Result<(), RelationError> {
         .collect();
     // Empty sides of users that exist are kept (see `hotstate::install`).
     let existing = &state.caller.existing_users(&empty).await;
-    let installs = pairs.into_iter().map(|(key, members)| async move {
-        let members: Vec<(i64, Versioned)> = members.into_iter().collect();
-        let exists = existing.contains(&key.1);
-        state
-            .hot
-            .install(&state.hot_settings, key, &members, exists)
-            .await
-    });
-    futures::future::try_join_all(installs).await?;
+    let rebuilt = pairs
+        .into_iter()
+        .map(|(key, members)| {
+            let members: Vec<(i64, Versioned)> = members.into_iter().collect();
+            let exists = existing.contains(&key.1);
+            state.hot.rebuilt(key, &members, exists)
+        })
+        .collect();
+    hotstate::install_all(state.hot.redis(), &state.hot_settings, rebuilt).await?;
     Ok(())
 }
 

@@ -10,9 +10,10 @@
 //! - [`tail`]: each instance follows its stream's unpersisted tail in memory, indexed by
 //!   key; a rebuild reads MySQL plus the key's tail events, in the order the module
 //!   documents, and costs what the key holds — no JetStream consumer per miss.
-//! - [`install`]: rebuilt groups are written in bounded chunks to staging keys and renamed
-//!   into place if still missing; a group rebuilt from nothing expires after
-//!   `hot.empty_ttl_secs` unless written to.
+//! - [`install`]: rebuilt groups are installed only where still missing: small ones by
+//!   scripts that fill many at once (one per group on a cluster), large ones in bounded
+//!   chunks through staging keys renamed into place; a group rebuilt from nothing expires
+//!   after `hot.empty_ttl_secs` unless written to.
 //! - [`rebuilds`]: concurrent misses of one key coalesce; rebuilds have their own bulkhead.
 //! - [`repair`]: after each persisted batch, its events are applied to Redis again (a no-op
 //!   where they are; never creating a group), which mends a hot-state update that failed
@@ -22,7 +23,7 @@
 //!   (a fail-over that lost recent writes to keys that still exist).
 //!
 //! A domain's rebuild of groups `ids`: `rebuilds.run(ids, |ids| { pin = tail.pin()?; rows =
-//! MySQL(ids); events = pin.events(keys(ids)); merge by sequence; install(each) })`.
+//! MySQL(ids); events = pin.events(keys(ids)); merge by sequence; install_all(groups) })`.
 //!
 //! How the domains map onto it: likes — user group `{u<id>}` (set group: liked videos),
 //! video `{v<id>}` and author `{a<id>}` (count groups), one `Tail` keyed by all three;
@@ -42,7 +43,7 @@ pub mod script;
 pub mod tail;
 pub mod verify;
 
-pub use install::{Staged, install};
+pub use install::{Rebuilt, Staged, install, install_all};
 pub use keys::Group;
 pub use rebuilds::Rebuilds;
 pub use recent::Recent;

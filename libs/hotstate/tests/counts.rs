@@ -15,16 +15,9 @@ fn state(on: bool, seq: u64) -> Versioned {
 
 #[tokio::test]
 async fn a_pair_stored_on_at_sequence_zero_is_counted_once() {
-    let Ok(url) = std::env::var("GOPHERTOK_TEST_REDIS_URL") else {
-        eprintln!("SKIPPED: GOPHERTOK_TEST_REDIS_URL is unset");
+    let Some(redis) = testkit::redis::single_client().await.unwrap() else {
         return;
     };
-    let settings = settings::RedisSettings {
-        url,
-        prefix: String::new(),
-        ..Default::default()
-    };
-    let redis = settings::connect_redis(&settings).await.unwrap();
     let key = format!("gt_test_counts_{}:{{v1}}:p", rand::random::<u64>());
     // Two pairs liked before any event (seq 0) and one unliked at seq 0.
     let pairs = [

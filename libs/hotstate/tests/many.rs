@@ -62,27 +62,16 @@ async fn check(redis: &Client, prefix: &str) {
 
 #[tokio::test]
 async fn one_redis_answers_every_key_in_order() {
-    let Ok(url) = std::env::var("GOPHERTOK_TEST_REDIS_URL") else {
-        eprintln!("SKIPPED: GOPHERTOK_TEST_REDIS_URL is unset");
+    let Some(redis) = testkit::redis::single_client().await.unwrap() else {
         return;
     };
-    let settings = settings::RedisSettings {
-        url,
-        ..Default::default()
-    };
-    let redis = settings::connect_redis(&settings).await.unwrap();
     check(&redis, &format!("gt_test_many_{}", rand::random::<u64>())).await;
     let _ = redis.quit().await;
 }
 
 #[tokio::test]
 async fn a_redis_cluster_answers_every_key_in_order() {
-    let cluster = testkit::RedisCluster::shared().await.unwrap();
-    let settings = settings::RedisSettings {
-        url: cluster.url(),
-        ..Default::default()
-    };
-    let redis = settings::connect_redis(&settings).await.unwrap();
+    let redis = testkit::redis::cluster_client().await.unwrap();
     assert!(redis.is_clustered());
     check(&redis, "gt_test_many").await;
     let _ = redis.quit().await;

@@ -13,16 +13,7 @@ use mesh::batch::Versioned;
 const CHUNK: usize = 7;
 
 async fn redis() -> Option<Client> {
-    let Ok(url) = std::env::var("GOPHERTOK_TEST_REDIS_URL") else {
-        eprintln!("SKIPPED: GOPHERTOK_TEST_REDIS_URL is unset");
-        return None;
-    };
-    let settings = settings::RedisSettings {
-        url,
-        prefix: String::new(),
-        ..Default::default()
-    };
-    Some(settings::connect_redis(&settings).await.unwrap())
+    testkit::redis::single_client().await.unwrap()
 }
 
 /// A set group of 20 members (more than two chunks), every third one off.

@@ -103,6 +103,32 @@ pub(crate) fn delete_prefix_blocking(url: &str, prefix: &str) -> anyhow::Result<
     .map_err(|_| anyhow::anyhow!("the Redis clean-up thread panicked"))?
 }
 
+/// A client of the shared test Redis (`GOPHERTOK_TEST_REDIS_URL`) for library tests that
+/// need Redis alone; `None`, with a visible skip, when the variable is unset.
+pub async fn single_client() -> anyhow::Result<Option<Client>> {
+    let Ok(url) = std::env::var("GOPHERTOK_TEST_REDIS_URL") else {
+        eprintln!("SKIPPED: GOPHERTOK_TEST_REDIS_URL is unset");
+        return Ok(None);
+    };
+    Ok(Some(connect(url).await?))
+}
+
+/// A client of the 3-node Redis Cluster this test binary shares (started by its first
+/// user).
+pub async fn cluster_client() -> anyhow::Result<Client> {
+    let cluster = crate::RedisCluster::shared().await?;
+    connect(cluster.url()).await
+}
+
+async fn connect(url: String) -> anyhow::Result<Client> {
+    let settings = settings::RedisSettings {
+        url,
+        prefix: String::new(),
+        ..Default::default()
+    };
+    Ok(settings::connect_redis(&settings).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::under_prefix;

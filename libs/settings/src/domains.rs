@@ -216,9 +216,11 @@ pub struct HotSettings {
     /// is not data, so lookups of ids that do not exist leave nothing behind for long.
     pub empty_ttl_secs: u64,
     /// Rebuilds one worker instance runs at once (their own bulkhead, apart from
-    /// `worker.concurrency`), so a cold start cannot take every request permit.
+    /// `worker.concurrency`), so a cold start cannot take every request permit. Misses
+    /// that find them all busy wait together as one batch (see `hotstate::rebuilds`).
     pub rebuild_concurrency: usize,
-    /// Most members one command writes while installing a rebuilt key.
+    /// Most members one command or fill script writes while installing rebuilt keys:
+    /// groups up to this size are filled many per script, larger ones through staging keys.
     pub install_chunk: usize,
     /// Lifetime of a rebuild's staging keys, so a crashed rebuild leaves nothing.
     pub staging_ttl_secs: u64,

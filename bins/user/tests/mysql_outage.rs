@@ -30,6 +30,20 @@ fn get(ids: Vec<i64>) -> GetUsers {
     GetUsers { ids }
 }
 
+/// The first call to an instance that has just started, with no other instance left: its
+/// subscription reaches the server a moment after `start` returns (the client's flush
+/// writes the socket, it waits for no reply), so "no responders" is retried for up to 5 s —
+/// such a request reached no worker and changed nothing (seen once in CI).
+async fn first_call<R: contract::Rpc>(caller: &Caller, request: &R) -> Result<R::Reply, CallError> {
+    for _ in 0..50 {
+        match caller.call(request).await {
+            Err(CallError::NoResponders(_)) => tokio::time::sleep(Duration::from_millis(100)).await,
+            other => return other,
+        }
+    }
+    caller.call(request).await
+}
+
 #[tokio::test]
 async fn known_profiles_are_still_served_while_mysql_is_down() {
     let mut env = TestEnv::start().await.unwrap();
@@ -56,7 +70,10 @@ async fn known_profiles_are_still_served_while_mysql_is_down() {
     let _second = user::start(&env.settings, second).await.unwrap();
 
     proxy.cut();
-    let served = caller.call(&get(vec![registered])).await.unwrap().users;
+    let served = first_call(&caller, &get(vec![registered]))
+        .await
+        .unwrap()
+        .users;
     assert_eq!(served.len(), 1, "a registered profile is served from Redis");
     assert_eq!(served[0].name, "registered");
     let only_in_mysql = caller.call(&get(vec![registered, imported])).await;

@@ -46,6 +46,13 @@ pub struct Rebuilds<K, E> {
     domain: &'static str,
 }
 
+/// How a rebuild begins: now, with a free permit and its keys, or as waiting batch N, whose
+/// keys are taken once it gets a permit.
+enum Begin<K> {
+    Now(OwnedSemaphorePermit, Vec<K>),
+    Waiting(u64),
+}
+
 /// Which rebuild each key waits for, and the batches still waiting for a permit.
 struct Flights<K, E> {
     by_key: HashMap<K, Flight<E>>,
@@ -113,7 +120,7 @@ where
         Fut: Future<Output = Result<(), E>> + Send + 'static,
     {
         let flight = match Arc::clone(&self.permits).try_acquire_owned() {
-            Ok(permit) => self.launch(None, Some(permit), fresh.clone(), rebuild),
+            Ok(permit) => self.launch(Begin::Now(permit, fresh.clone()), rebuild),
             Err(_) => match &flights.open {
                 Some((batch, flight))
                     if flights.waiting.get(batch).map_or(0, Vec::len) + fresh.len()
@@ -131,7 +138,7 @@ where
                     let batch = flights.next_batch;
                     flights.next_batch += 1;
                     flights.waiting.insert(batch, fresh.clone());
-                    let flight = self.launch(Some(batch), None, Vec::new(), rebuild);
+                    let flight = self.launch(Begin::Waiting(batch), rebuild);
                     flights.open = Some((batch, flight.clone()));
                     flight
                 }
@@ -143,15 +150,8 @@ where
         flight
     }
 
-    /// A rebuild of `keys` (begun: it holds `permit`), or of waiting `batch` once it gets a
-    /// permit, as a shared flight.
-    fn launch<F, Fut>(
-        &self,
-        batch: Option<u64>,
-        permit: Option<OwnedSemaphorePermit>,
-        keys: Vec<K>,
-        rebuild: F,
-    ) -> Flight<E>
+    /// The rebuild `begin` describes, as a shared flight.
+    fn launch<F, Fut>(&self, begin: Begin<K>, rebuild: F) -> Flight<E>
     where
         F: FnOnce(Vec<K>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<(), E>> + Send + 'static,
@@ -167,14 +167,13 @@ where
         // under load every permit ended up held that way and no rebuild ever ran again.
         let task = tokio::spawn(async move {
             let started = std::time::Instant::now();
-            // The semaphore is never closed; if it were, run without the bulkhead.
-            let _permit = match permit {
-                Some(permit) => Some(permit),
-                None => permits.acquire_owned().await.ok(),
-            };
-            let keys = match batch {
-                Some(batch) => close(&state, batch),
-                None => keys,
+            let (_permit, keys) = match begin {
+                Begin::Now(permit, keys) => (Some(permit), keys),
+                // The semaphore is never closed; if it were, run without the bulkhead.
+                Begin::Waiting(batch) => {
+                    let permit = permits.acquire_owned().await.ok();
+                    (permit, close(&state, batch))
+                }
             };
             let result = rebuild(keys.clone()).await.map_err(Arc::new);
             let outcome = if result.is_ok() { "ok" } else { "error" };
